@@ -1,0 +1,97 @@
+"""장(노트북) 목록, CI용 파라미터 주입, 저장된 출력이 '신선한지' 가리는 해시.
+
+- ``make outputs``(tools/outputs.py)는 각 장을 기본(전체) 파라미터로 실행하고
+  ``metadata.book.code_hash``에 코드 셀의 해시를 적는다.
+- 테스트는 지금의 코드 셀 해시가 그 값과 같은지, 저장된 출력이 위에서 아래로 한 번에
+  깨끗하게 실행된 것인지(실행 번호 1, 2, 3 …, 오류 없음) 확인한다.
+- nbval로 장을 실행할 때는 ``tests/ci_params.yaml``의 줄인 값을 papermill과 같은 방식으로
+  ``parameters`` 셀 바로 뒤에 넣는다.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "book"
+CI_PARAMS = ROOT / "tests" / "ci_params.yaml"
+INJECTED_TAG = "injected-parameters"
+PARAMETERS_TAG = "parameters"
+RAISES_TAG = "raises-exception"
+
+
+def chapter_notebooks() -> list[Path]:
+    """책에 들어가는 모든 노트북 (``book/`` 아래, 체크포인트 폴더 제외)."""
+    return sorted(
+        p for p in BOOK.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and "_build" not in p.parts
+    )
+
+
+def tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def code_cells(nb) -> list:
+    """주입된 파라미터 셀을 뺀 코드 셀들."""
+    return [c for c in nb.cells if c.cell_type == "code" and INJECTED_TAG not in tags(c)]
+
+
+def code_hash(nb) -> str:
+    """코드 셀(파라미터 셀 포함)의 소스와 papermill이 기록한 파라미터의 sha256."""
+    digest = hashlib.sha256()
+    for cell in code_cells(nb):
+        digest.update(cell.source.strip().encode("utf-8"))
+        digest.update(b"\n\x00cell\x00\n")
+    params = nb.metadata.get("papermill", {}).get("parameters", {}) or {}
+    digest.update(yaml.safe_dump(params, sort_keys=True, allow_unicode=True).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def clean_run_problems(nb) -> list[str]:
+    """저장된 출력이 한 번의 깨끗한 실행에서 나온 것이 아니라면 그 이유들."""
+    problems = []
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    for expected, cell in enumerate(cells, start=1):
+        if cell.get("execution_count") != expected:
+            problems.append(f"코드 셀 {expected}: 실행 번호가 {cell.get('execution_count')} (기대 {expected})")
+            break
+    for i, cell in enumerate(cells, start=1):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and RAISES_TAG not in tags(cell):
+                problems.append(f"코드 셀 {i}: 오류 출력 {out.get('ename')}: {out.get('evalue', '')[:80]}")
+    if any(INJECTED_TAG in tags(c) for c in nb.cells):
+        problems.append("주입된 파라미터 셀이 남아 있다: 줄인 실행의 출력이다")
+    return problems
+
+
+def read(path: Path):
+    return nbformat.read(str(path), as_version=4)
+
+
+def relative(path: Path) -> str:
+    return Path(path).resolve().relative_to(ROOT).as_posix()
+
+
+def ci_parameters(path: Path) -> dict:
+    """``tests/ci_params.yaml``에서 이 노트북의 줄인 파라미터 (없으면 빈 dict)."""
+    table = yaml.safe_load(CI_PARAMS.read_text(encoding="utf-8")) or {}
+    return dict(table.get(relative(path)) or {})
+
+
+def with_ci_parameters(path: Path):
+    """노트북을 읽고, CI 파라미터를 papermill과 같은 방식으로 ``parameters`` 셀 뒤에 넣는다."""
+    from papermill.parameterize import parameterize_notebook
+
+    nb = read(path)
+    params = ci_parameters(path)
+    if not params:
+        return nb
+    if not any(PARAMETERS_TAG in tags(c) for c in nb.cells):
+        raise ValueError(f"{relative(path)}: ci_params.yaml에 값이 있는데 'parameters' 태그 셀이 없다")
+    for cell in nb.cells:  # papermill이 실행 전에 하는 것처럼 빈 태그 목록을 채운다
+        cell.metadata.setdefault("tags", [])
+    nb.metadata.setdefault("papermill", {})
+    return parameterize_notebook(nb, params, kernel_name="python3", language="python")

@@ -1,0 +1,82 @@
+"""``make outputs``: 모든 장을 기본(전체) 파라미터로 papermill에 돌려 출력을 노트북에 저장한다.
+
+    python tools/outputs.py                      # 모든 장
+    python tools/outputs.py book/03_mlp.ipynb    # 한 장만
+
+각 장은 자기 폴더(book/)에서 실행되고, 끝나면 ``metadata.book``에 코드 해시와 실행 환경을
+적은 뒤 원래 파일을 바꿔 놓는다(임시 파일 → 이름 바꾸기). 실행이 실패하면 원래 파일은
+그대로 두고, 실패한 노트북은 ``_build/failed/``에 남긴다.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import papermill
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools.notebooks import ROOT, chapter_notebooks, code_hash, relative  # noqa: E402
+
+# 셀마다 붙는 papermill 기록(시간 등)은 저장소의 차이만 키우므로 지운다.
+_CELL_METADATA_DROP = ("papermill", "execution")
+
+
+def environment() -> dict:
+    import torch
+    import torchvision
+
+    if torch.cuda.is_available():
+        device = f"cuda ({torch.cuda.get_device_name(0)})"
+    else:
+        device = f"cpu ({os.cpu_count()} cores)"
+    return {
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "python": platform.python_version(),
+        "device": device,
+        "date": dt.date.today().isoformat(),
+    }
+
+
+def run(path: Path) -> float:
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / path.name
+        try:
+            papermill.execute_notebook(
+                str(path), str(out), cwd=str(path.parent), kernel_name="python3",
+                progress_bar=False, request_save_on_cell_execute=False,
+            )
+        except papermill.PapermillExecutionError:
+            failed = ROOT / "_build" / "failed"
+            failed.mkdir(parents=True, exist_ok=True)
+            os.replace(out, failed / path.name) if out.exists() else None
+            raise
+        nb = nbformat.read(str(out), as_version=4)
+    for cell in nb.cells:
+        for key in _CELL_METADATA_DROP:
+            cell.metadata.pop(key, None)
+    nb.metadata["book"] = {"code_hash": code_hash(nb), "executed_with": environment()}
+    tmp_path = path.with_name(f".{path.name}.tmp")
+    nbformat.write(nb, str(tmp_path))
+    os.replace(tmp_path, path)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(a).resolve() for a in argv] or chapter_notebooks()
+    for path in paths:
+        print(f"실행: {relative(path)} …", flush=True)
+        seconds = run(path)
+        print(f"  저장함 ({seconds:.0f}초)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
