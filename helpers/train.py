@@ -134,6 +134,8 @@ def fit(
     restore_best: bool = True,
     progress: bool = True,
     verbose: bool = True,
+    history: History | None = None,
+    on_epoch_end: Callable[[int, History], None] | None = None,
 ) -> History:
     """``epochs``번 학습하고 에폭마다 검증한다. 기록(``History``)을 돌려준다.
 
@@ -141,17 +143,21 @@ def fit(
       (``restore_best=False``이면 마지막 에폭의 가중치를 그대로 둔다).
     - ``patience``를 주면 검증 정확도가 그만큼의 에폭 동안 나아지지 않을 때 일찍 멈춘다.
     - ``progress``: 에폭마다 진행 막대 하나(``tqdm``), ``verbose``: 에폭마다 한 줄 요약.
+    - ``history``: 이어서 학습할 때 지난 기록. 에폭은 ``len(history) + 1``부터 ``epochs``까지 돈다.
+    - ``on_epoch_end(epoch, history)``: 에폭이 끝날 때마다 불린다 (예: 체크포인트 저장).
     """
     if epochs < 1:
         raise ValueError(f"epochs는 1 이상이어야 합니다: {epochs}")
     if patience is not None and patience < 1:
         raise ValueError(f"patience는 1 이상이어야 합니다: {patience}")
     device = torch.device(device) if device is not None else _device_of(model)
-    history = History()
+    history = history if history is not None else History()
     best_state: dict[str, torch.Tensor] | None = None
     epochs_without_improvement = 0
+    if history.best_epoch is not None:
+        epochs_without_improvement = len(history) - history.best_epoch
 
-    for epoch in range(1, epochs + 1):
+    for epoch in range(len(history) + 1, epochs + 1):
         start = time.perf_counter()
         train_loss, train_acc = train_one_epoch(
             model, train_loader, loss_fn, optimizer, device, scheduler,
@@ -171,6 +177,8 @@ def fit(
             epochs_without_improvement = 0
         else:
             epochs_without_improvement += 1
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, history)
         if verbose:
             mark = " *" if improved else ""
             print(
