@@ -95,3 +95,38 @@ def with_ci_parameters(path: Path):
         cell.metadata.setdefault("tags", [])
     nb.metadata.setdefault("papermill", {})
     return parameterize_notebook(nb, params, kernel_name="python3", language="python")
+
+
+def repository_url() -> str:
+    """저장소 주소: ``_config.yml``의 ``repository.url`` 한 곳에서만 읽는다."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return config["repository"]["url"]
+
+
+def colab_setup_source() -> str:
+    """모든 장의 첫 코드 셀(글자 그대로). Colab에서 helpers를 설치하고 torch는 건드리지 않는다."""
+    return (
+        "# Colab에서 열었다면 이 책의 helpers 패키지를 설치합니다 (torch는 Colab에 있는 것을 그대로 씁니다).\n"
+        "import importlib, importlib.util, os\n"
+        'if importlib.util.find_spec("helpers") is None:\n'
+        f'    BOOK_PACKAGE = os.environ.get("BOOK_PACKAGE", "git+{repository_url()}")\n'
+        "    %pip install -q {BOOK_PACKAGE}\n"
+        "    importlib.invalidate_caches()"
+    )
+
+
+def toc_files() -> list[str]:
+    """``_toc.yml``에 적힌 문서들 (확장자 없이, 저장소 루트 기준)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files

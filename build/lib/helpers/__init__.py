@@ -1,0 +1,37 @@
+"""『파이토치 기초 실습서』의 장들이 함께 쓰는 도우미.
+
+각 도우미는 어느 장에서 먼저 전부 풀어 쓴 뒤, 다음 장부터 여기서 가져다 쓴다.
+``import helpers``만 해도 그림의 한글 글꼴이 맞춰진다. 데이터·학습·체크포인트 모듈은
+처음 쓰일 때 불러온다(``python -m helpers.data``가 깔끔하게 돌도록).
+"""
+from __future__ import annotations
+
+import importlib
+
+from helpers.device import DeviceError, describe_device, get_device
+from helpers.plots import setup_style, show_images
+from helpers.seed import set_seed
+
+_LAZY = {
+    "DatasetUnavailableError": "helpers.data",
+    "InMemoryLoader": "helpers.data",
+    "data_root": "helpers.data",
+    "ensure_dataset": "helpers.data",
+    "load_tensors": "helpers.data",
+    "environment_line": "helpers.book",
+    "glue": "helpers.book",
+    "History": "helpers.train",
+    "evaluate": "helpers.train",
+    "fit": "helpers.train",
+    "train_one_epoch": "helpers.train",
+}
+
+__all__ = sorted(
+    ["DeviceError", "describe_device", "get_device", "set_seed", "setup_style", "show_images", *_LAZY]
+)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")

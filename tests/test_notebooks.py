@@ -1,0 +1,132 @@
+"""저장된 출력이 신선한지, 장의 모양이 약속대로인지.
+
+- 신선함: ``make outputs``가 적은 코드 해시가 지금의 코드 셀과 같아야 한다. 코드를 고치고
+  출력을 다시 만들지 않으면 여기서 실패한다 (한 장만: ``make outputs NOTEBOOKS=book/03_….ipynb``).
+- 깨끗한 실행: 실행 번호 1, 2, 3 …, ``raises-exception`` 셀 밖의 오류 없음, 줄인 실행의 흔적 없음.
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+import pytest
+import yaml
+
+from tools.notebooks import (
+    BOOK,
+    CI_PARAMS,
+    PARAMETERS_TAG,
+    ROOT,
+    chapter_notebooks,
+    clean_run_problems,
+    code_cells,
+    code_hash,
+    colab_setup_source,
+    read,
+    relative,
+    tags,
+    toc_files,
+)
+
+NOTEBOOKS = chapter_notebooks()
+CHAPTERS = [p for p in NOTEBOOKS if re.match(r"\d\d_", p.name)]
+
+
+def test_there_are_chapters():
+    assert len(CHAPTERS) >= 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=relative)
+def test_stored_outputs_match_the_code(path):
+    nb = read(path)
+    stored = nb.metadata.get("book", {}).get("code_hash")
+    assert stored, f"{relative(path)}: 저장된 출력이 없습니다. `make outputs NOTEBOOKS={relative(path)}`"
+    assert stored == code_hash(nb), (
+        f"{relative(path)}: 코드가 저장된 출력을 만든 실행 뒤에 바뀌었습니다. "
+        f"`make outputs NOTEBOOKS={relative(path)}`로 출력을 다시 만드세요."
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=relative)
+def test_stored_outputs_come_from_one_clean_run(path):
+    assert clean_run_problems(read(path)) == []
+
+
+def test_clean_run_check_catches_problems():
+    """검사 자체가 실패할 수 있는지: 번호가 빠진 실행, 오류 출력, 주입된 셀."""
+    import nbformat.v4 as v4
+
+    nb = v4.new_notebook()
+    nb.cells = [v4.new_code_cell("1", execution_count=1), v4.new_code_cell("2", execution_count=3)]
+    assert clean_run_problems(nb)
+    nb.cells[1].execution_count = 2
+    assert clean_run_problems(nb) == []
+    nb.cells[1].outputs = [v4.new_output("error", ename="ValueError", evalue="x", traceback=[])]
+    assert clean_run_problems(nb)
+    nb.cells[1].metadata["tags"] = ["raises-exception"]
+    assert clean_run_problems(nb) == []
+    nb.cells.insert(1, v4.new_code_cell("EPOCHS = 1", metadata={"tags": ["injected-parameters"]}))
+    assert clean_run_problems(nb)
+
+
+def test_code_hash_changes_with_code_and_parameters():
+    import nbformat.v4 as v4
+
+    nb = v4.new_notebook()
+    nb.cells = [v4.new_code_cell("EPOCHS = 30"), v4.new_markdown_cell("글")]
+    before = code_hash(nb)
+    nb.cells[1].source = "다른 글"  # 글만 바뀌면 해시는 그대로
+    assert code_hash(nb) == before
+    nb.cells[0].source = "EPOCHS = 1"
+    assert code_hash(nb) != before
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=relative)
+def test_chapter_shape(path):
+    nb = read(path)
+    cells = code_cells(nb)
+    assert cells[0].source == colab_setup_source(), "첫 코드 셀은 CONTRIBUTING.md의 Colab 준비 셀과 같아야 합니다"
+    params = [c for c in cells if PARAMETERS_TAG in tags(c)]
+    assert len(params) == 1, "'parameters' 태그 셀이 정확히 하나 있어야 합니다"
+    tree = ast.parse(params[0].source)
+    assert all(isinstance(node, ast.Assign) for node in tree.body), "parameters 셀에는 상수 대입만 둡니다"
+    check = cells[-1]
+    assert "remove-cell" in tags(check) and "assert" in check.source, "마지막 코드 셀은 결과 검사(remove-cell)입니다"
+    assert "environment_line" in cells[-2].source, "검사 셀 앞에는 실행 환경 한 줄이 옵니다"
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert markdown.lstrip().startswith("# "), "첫 셀은 장 제목입니다"
+    for heading in ("## 학습 목표", "## 정리", "## 연습문제"):
+        assert heading in markdown, f"{heading} 절이 없습니다"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+def test_every_notebook_is_in_the_table_of_contents():
+    listed = set(toc_files())
+    for path in NOTEBOOKS:
+        assert relative(path).removesuffix(".ipynb") in listed, f"{relative(path)}이(가) _toc.yml에 없습니다"
+    for entry in listed:
+        assert any((ROOT / (entry + ext)).exists() for ext in (".md", ".ipynb")), f"_toc.yml의 {entry}가 없습니다"
+
+
+def test_ci_parameters_name_real_notebooks_and_parameters():
+    table = yaml.safe_load(CI_PARAMS.read_text(encoding="utf-8")) or {}
+    for key, values in table.items():
+        path = ROOT / key
+        assert path.exists(), f"ci_params.yaml: {key}가 없습니다"
+        nb = read(path)
+        source = "\n".join(c.source for c in code_cells(nb) if PARAMETERS_TAG in tags(c))
+        defined = {t.id for node in ast.parse(source).body for t in node.targets if isinstance(t, ast.Name)}
+        unknown = set(values or {}) - defined
+        assert not unknown, f"{key}: parameters 셀에 없는 이름 {sorted(unknown)}"
+    for path in CHAPTERS:
+        assert relative(path) in table, f"{relative(path)}의 CI 값이 ci_params.yaml에 없습니다"
+
+
+def test_book_folder_has_no_stray_files():
+    """장이 실행하며 남긴 파일(체크포인트, 데이터)이 book/에 남지 않는다."""
+    allowed = {".ipynb", ".md", ".png", ".svg", ".jpg"}
+    stray = [
+        p.relative_to(BOOK).as_posix() for p in BOOK.rglob("*")
+        if p.is_file() and p.suffix not in allowed and ".ipynb_checkpoints" not in p.parts
+    ]
+    assert stray == []
