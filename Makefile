@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 # pip이 로컬 색인에 대해 내는 무해한 경고 줄만 걸러 낸다
 QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: setup book test outputs data clean
+.PHONY: setup book test outputs data browser clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,14 +25,20 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP)
 
 book: setup
-	rm -rf _build/html _build/.doctrees
-	$(VENV)/bin/jupyter-book build -W -n --keep-going .
-	@echo "책이 만들어졌습니다: $(CURDIR)/_build/html/index.html"
+	$(PY) tools/build_book.py
 
 data: setup
 	$(PY) -m helpers.data fetch
 
-test: setup data
+# 브라우저 테스트용 Chromium과 한국어 글꼴: root이고 apt-get이 있을 때만 설치한다 (없으면 그 테스트는 건너뜀).
+browser:
+	@if ! command -v chromium > /dev/null && command -v apt-get > /dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "Chromium과 한국어 글꼴을 설치합니다 …"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-nanum > /dev/null) \
+	    || echo "Chromium을 설치하지 못했습니다: 브라우저 테스트는 건너뜁니다."; \
+	fi
+
+test: setup data browser
 	$(VENV)/bin/pytest --durations=0
 
 outputs: setup data

@@ -325,9 +325,17 @@ def load_tensors(
 class InMemoryLoader:
     """텐서 하나에서 인덱스로 잘라 배치를 만드는 로더. ``DataLoader``처럼 쓴다.
 
+    ``DataLoader(TensorDataset(x, y), batch_size, shuffle, drop_last, generator)``와 같은 배치를
+    내놓지만(순서를 섞는 방법만 다르다), 샘플을 하나씩 꺼내 이어 붙이지 않고 한 번의 인덱싱으로
+    배치 전체를 자르므로 훨씬 빠르다.
+
     - ``x``, ``y``는 통째로 ``device``로 한 번 옮겨 둔다 (배치마다 옮기지 않는다).
-    - ``shuffle=True``이면 에폭마다 ``generator``로 순서를 섞는다 — 같은 시드면 같은 순서.
-    - ``drop_last=False``이면 마지막의 작은 배치도 돌려준다.
+      ``device``를 주지 않으면 ``x``가 있는 장치에 둔다.
+    - ``shuffle=True``이면 에폭마다 순서를 새로 섞는다. ``generator``를 주면 그것으로 섞으므로
+      같은 시드의 생성기는 같은 순서를 만든다. 주지 않으면 ``DataLoader``처럼 에폭마다 전역 난수
+      생성기에서 시드를 하나 뽑는다(``torch.manual_seed``/``helpers.set_seed``가 순서를 정한다).
+    - ``drop_last=False``이면 마지막의 작은 배치도 돌려준다. ``True``이면 버린다.
+    - ``len(loader)``는 한 에폭의 배치 수, ``loader.dataset_size``는 샘플 수다.
     """
 
     def __init__(
@@ -342,29 +350,33 @@ class InMemoryLoader:
     ) -> None:
         if len(x) != len(y):
             raise ValueError(f"x와 y의 길이가 다릅니다: {len(x)} ≠ {len(y)}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size는 1 이상이어야 합니다: {batch_size}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size는 1 이상의 정수여야 합니다: {batch_size!r}")
         device = torch.device(device) if device is not None else x.device
         self.x = x.to(device)
         self.y = y.to(device)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
-        self.generator = generator if generator is not None else torch.Generator()
+        self.generator = generator
         self.device = device
 
     def __len__(self) -> int:
         n = len(self.x)
         if self.drop_last:
             return n // self.batch_size
-        return -(-n // self.batch_size)
+        return -(-n // self.batch_size)  # 올림 나눗셈
+
+    def _order(self) -> torch.Tensor:
+        """이번 에폭의 순서 (CPU에서 섞은 뒤 데이터가 있는 장치로 옮긴다)."""
+        generator = self.generator
+        if generator is None:  # DataLoader의 RandomSampler와 같은 방식: 전역 생성기에서 시드를 뽑는다
+            seed = int(torch.empty((), dtype=torch.int64).random_().item())
+            generator = torch.Generator().manual_seed(seed)
+        return torch.randperm(len(self.x), generator=generator).to(self.device)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        n = len(self.x)
-        if self.shuffle:
-            order = torch.randperm(n, generator=self.generator).to(self.device)
-        else:
-            order = None
+        order = self._order() if self.shuffle else None
         for i in range(len(self)):
             start = i * self.batch_size
             if order is None:
@@ -377,6 +389,12 @@ class InMemoryLoader:
     def dataset_size(self) -> int:
         """로더가 가진 샘플 수 (``len(loader.dataset)``에 해당)."""
         return len(self.x)
+
+    def __repr__(self) -> str:
+        return (
+            f"InMemoryLoader(samples={len(self.x)}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
+            f"drop_last={self.drop_last}, device={self.device})"
+        )
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

@@ -5,14 +5,14 @@
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import matplotlib
 
 import matplotlib.pyplot as plt
 import torch
 
-__all__ = ["setup_style", "show_images"]
+__all__ = ["plot_history", "setup_style", "show_images"]
 
 
 def setup_style() -> None:
@@ -53,11 +53,63 @@ def show_images(
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
-            ax.imshow(images[i], cmap=cmap)
+            ax.imshow(images[i].numpy(), cmap=cmap)
             if titles is not None:
                 ax.set_title(titles[i], fontsize=9)
     if suptitle:
         fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def _history_field(history: Any, name: str) -> list[float]:
+    value = history.get(name) if isinstance(history, Mapping) else getattr(history, name, None)
+    return list(value) if value is not None else []
+
+
+def plot_history(
+    history: Any,
+    title: str | None = None,
+    mark_best: bool = True,
+    figsize: tuple[float, float] = (10.0, 3.8),
+):
+    """학습 기록을 그림 하나(왼쪽 손실, 오른쪽 정확도)로 그린다. 한국어 제목과 축 이름.
+
+    ``history``: ``helpers.train.History``, 또는 ``train_loss``·``val_loss``·``train_acc``·``val_acc``
+    목록을 가진 dict (``History.as_dict()``). 목록이 없거나 비어 있으면 그 선은 그리지 않는다.
+    ``mark_best=True``이면 가장 좋았던 에폭(``best_epoch``, 없으면 검증 정확도가 가장 높은 에폭)에
+    세로 점선을 긋는다. 돌려준 ``Figure``는 ``fig.savefig(...)``로 저장할 수 있다.
+    """
+    train_loss, val_loss = _history_field(history, "train_loss"), _history_field(history, "val_loss")
+    train_acc, val_acc = _history_field(history, "train_acc"), _history_field(history, "val_acc")
+    if not (train_loss or val_loss or train_acc or val_acc):
+        raise ValueError("그릴 기록이 없습니다: train_loss, val_loss, train_acc, val_acc가 모두 비었습니다.")
+
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=figsize)
+    panels = (
+        (ax_loss, train_loss, val_loss, "손실", "손실 (평균)"),
+        (ax_acc, train_acc, val_acc, "정확도", "정확도 (%)"),
+    )
+    for ax, train_values, val_values, name, ylabel in panels:
+        for values, label, style in ((train_values, "학습", "o-"), (val_values, "검증", "s-")):
+            if values:
+                epochs = range(1, len(values) + 1)
+                ax.plot(epochs, values, style, markersize=3.5, label=f"{label} {name}")
+        ax.set_xlabel("에폭")
+        ax.set_ylabel(ylabel)
+        ax.set_title(name)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+    best = history.get("best_epoch") if isinstance(history, Mapping) else getattr(history, "best_epoch", None)
+    if best is None and val_acc:
+        best = max(range(len(val_acc)), key=lambda i: (val_acc[i], -i)) + 1
+    if mark_best and best is not None:
+        for ax in (ax_loss, ax_acc):
+            ax.axvline(best, color="gray", linestyle="--", linewidth=1, label=f"가장 좋은 에폭 ({best})")
+    for ax in (ax_loss, ax_acc):
+        ax.legend()
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 

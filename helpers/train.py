@@ -4,14 +4,16 @@
 - ``evaluate``: ``model.eval()`` + ``torch.inference_mode()``로 손실과 정확도만 잰다.
 - ``fit``: 에폭마다 둘을 부르고, 검증 정확도가 가장 좋았던 모델을 기억했다가 되돌려 놓는다.
 
-로더는 ``(x, y)`` 배치를 내놓는 것이면 무엇이든 된다 (``DataLoader``, ``InMemoryLoader`` …).
+로더는 ``(x, y)`` 배치를 내놓고 에폭마다 처음부터 다시 돌 수 있는 것이면 무엇이든 된다
+(``DataLoader``, ``InMemoryLoader``, 배치의 리스트 …; 한 번 돌면 끝나는 제너레이터는 안 된다).
 정확도는 모두 퍼센트(0~100)다.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterable
+import warnings
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Iterable, Mapping
 
 import torch
 from torch import nn
@@ -20,11 +22,20 @@ __all__ = ["History", "evaluate", "fit", "train_one_epoch"]
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+StateDict = dict[str, torch.Tensor]
 
 
 @dataclass
 class History:
-    """에폭마다의 기록. ``best_epoch``는 검증 정확도가 가장 높았던 에폭(1부터 센다)."""
+    """에폭마다의 기록. 목록 다섯 개는 길이가 같고, i번째 값이 에폭 i+1의 값이다.
+
+    - ``train_loss``, ``val_loss``: 평균 손실, ``train_acc``, ``val_acc``: 정확도(%),
+      ``seconds``: 그 에폭(학습 + 검증)에 걸린 초.
+    - ``best_epoch``: 검증 정확도가 가장 높았던 에폭(1부터 센다). 같은 값이면 먼저 나온 에폭.
+    - ``stopped_early``: 마지막 ``fit``이 조기 종료로 멈췄는지.
+    - ``best_state``: 그 에폭의 가중치 사본(메모리에만 둔다; ``as_dict``에는 넣지 않는다).
+      ``fit(..., history=history)``로 이어서 학습할 때 가장 좋은 가중치를 되돌리는 데 쓴다.
+    """
 
     train_loss: list[float] = field(default_factory=list)
     train_acc: list[float] = field(default_factory=list)
@@ -33,6 +44,7 @@ class History:
     seconds: list[float] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    best_state: StateDict | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.train_loss)
@@ -42,13 +54,36 @@ class History:
         """``best_epoch``의 검증 정확도."""
         return None if self.best_epoch is None else self.val_acc[self.best_epoch - 1]
 
-    def as_dict(self) -> dict:
-        return asdict(self)
+    def as_dict(self) -> dict[str, Any]:
+        """숫자만 담은 dict (``best_state`` 제외). ``torch.save``나 JSON으로 저장하기 좋다."""
+        return {f.name: _plain_copy(getattr(self, f.name)) for f in fields(self) if f.name != "best_state"}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> History:
+        """``as_dict()``로 만든 dict에서 기록을 되살린다 (``best_state``는 비어 있다)."""
+        names = {f.name for f in fields(cls)} - {"best_state"}
+        return cls(**{k: _plain_copy(v) for k, v in data.items() if k in names})
+
+
+def _plain_copy(value: Any) -> Any:
+    return list(value) if isinstance(value, (list, tuple)) else value
 
 
 def _device_of(model: nn.Module) -> torch.device:
     param = next(model.parameters(), None)
     return param.device if param is not None else torch.device("cpu")
+
+
+def _progress_bar(loader: Batches, desc: str):
+    """``tqdm.auto``의 진행 막대. ipywidgets가 없는 Jupyter에서 나는 경고는 숨긴다(글자 막대로 대신 그린다)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from tqdm.auto import tqdm
+    return tqdm(loader, desc=desc, leave=False)
+
+
+def _snapshot(model: nn.Module) -> StateDict:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def train_one_epoch(
@@ -63,17 +98,16 @@ def train_one_epoch(
 ) -> tuple[float, float]:
     """학습 세트를 한 번 돌며 가중치를 고치고, (평균 손실, 정확도 %)를 돌려준다.
 
+    손실과 정확도는 배치마다 그 순간의 가중치로 잰 값의 평균이다(에폭 동안 가중치가 바뀐다).
+    ``loss_fn``은 배치 평균을 돌려줘야 한다(``nn.CrossEntropyLoss()``의 기본값).
     ``scheduler``를 주면 배치마다 ``scheduler.step()``을 부른다 (``OneCycleLR``처럼
-    배치 단위로 학습률을 바꾸는 스케줄러용). ``loss_fn``은 배치 평균을 돌려줘야 한다.
+    배치 단위로 학습률을 바꾸는 스케줄러용). ``progress=True``이면 진행 막대 하나를 그리고
+    그 옆에 지금 배치의 손실을 보여 준다.
     """
     device = torch.device(device) if device is not None else _device_of(model)
     model.train()
     total_loss, correct, count = 0.0, 0, 0
-    batches = loader
-    if progress:
-        from tqdm.auto import tqdm
-
-        batches = tqdm(loader, desc=desc, leave=False)
+    batches = _progress_bar(loader, desc) if progress else loader
     for x, y in batches:
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         optimizer.zero_grad()
@@ -84,13 +118,19 @@ def train_one_epoch(
         if scheduler is not None:
             scheduler.step()
         n = y.size(0)
-        total_loss += loss.item() * n
+        batch_loss = loss.item()
+        total_loss += batch_loss * n
         correct += (logits.argmax(dim=1) == y).sum().item()
         count += n
         if progress:
-            batches.set_postfix(loss=f"{loss.item():.4f}")
+            batches.set_postfix(loss=f"{batch_loss:.4f}", refresh=False)
+    if progress:
+        batches.close()
     if count == 0:
-        raise ValueError("학습 로더가 배치를 하나도 내놓지 않았습니다 (데이터가 비었거나 drop_last 때문일 수 있습니다).")
+        raise ValueError(
+            "학습 로더가 배치를 하나도 내놓지 않았습니다 (데이터가 비었거나, drop_last 때문이거나, "
+            "한 번 돌면 끝나는 제너레이터를 넘겼을 수 있습니다)."
+        )
     return total_loss / count, 100.0 * correct / count
 
 
@@ -104,6 +144,7 @@ def evaluate(
 
     ``model.eval()``은 드롭아웃과 배치 정규화를 평가 모드로 바꾸고,
     ``torch.inference_mode()``는 기울기 계산을 위한 그래프를 만들지 않게 한다. 둘은 하는 일이 다르다.
+    모델은 평가 모드로 남는다(다음 ``train_one_epoch``가 학습 모드로 되돌린다).
     """
     device = torch.device(device) if device is not None else _device_of(model)
     model.eval()
@@ -139,12 +180,27 @@ def fit(
 ) -> History:
     """``epochs``번 학습하고 에폭마다 검증한다. 기록(``History``)을 돌려준다.
 
-    - 검증 정확도가 가장 높았던 에폭의 가중치를 기억해 두었다가, 끝나면 모델에 되돌려 놓는다
-      (``restore_best=False``이면 마지막 에폭의 가중치를 그대로 둔다).
-    - ``patience``를 주면 검증 정확도가 그만큼의 에폭 동안 나아지지 않을 때 일찍 멈춘다.
-    - ``progress``: 에폭마다 진행 막대 하나(``tqdm``), ``verbose``: 에폭마다 한 줄 요약.
-    - ``history``: 이어서 학습할 때 지난 기록. 에폭은 ``len(history) + 1``부터 ``epochs``까지 돈다.
-    - ``on_epoch_end(epoch, history)``: 에폭이 끝날 때마다 불린다 (예: 체크포인트 저장).
+    Args:
+        model: 학습할 모델. ``device``를 주지 않으면 모델의 파라미터가 있는 장치를 쓴다.
+        train_loader, val_loader: ``(x, y)`` 배치를 내놓고 에폭마다 다시 돌 수 있는 것.
+        optimizer: ``model.parameters()``로 만든 옵티마이저.
+        loss_fn: ``loss_fn(logits, y)``가 배치 평균 손실을 돌려주는 함수 (예: ``nn.CrossEntropyLoss()``).
+        epochs: 마지막 에폭의 번호. 새로 시작하면 학습할 에폭 수와 같다.
+        device: 배치를 옮길 장치 (``None``이면 모델의 장치).
+        scheduler: 배치마다 ``step()``을 부를 학습률 스케줄러 (없으면 ``None``).
+        patience: 검증 정확도가 이만큼의 에폭 동안 나아지지 않으면 일찍 멈춘다 (``None``이면 멈추지 않는다).
+        restore_best: 끝날 때 검증 정확도가 가장 높았던 에폭의 가중치로 되돌린다.
+            ``False``이면 마지막 에폭의 가중치를 그대로 둔다.
+        progress: 에폭마다 진행 막대 하나(``tqdm.auto``; 막대 옆에 배치 손실).
+        verbose: 에폭마다 한 줄 요약을 출력한다. ``progress=False, verbose=False``이면 아무것도 출력하지 않는다.
+        history: 이어서 학습할 때 지난 기록. 에폭은 ``len(history) + 1``부터 ``epochs``까지 돌고,
+            기록은 이 객체에 덧붙는다.
+        on_epoch_end: 에폭이 끝날 때마다 ``on_epoch_end(epoch, history)``로 불린다 (예: 체크포인트 저장).
+
+    Returns:
+        ``History``: 에폭마다의 학습·검증 손실과 정확도(%), 걸린 초, 가장 좋았던 에폭.
+
+    같은 시드로 만든 모델·옵티마이저·로더라면 CPU에서 몇 번을 돌려도 똑같은 기록과 가중치가 나온다.
     """
     if epochs < 1:
         raise ValueError(f"epochs는 1 이상이어야 합니다: {epochs}")
@@ -152,7 +208,7 @@ def fit(
         raise ValueError(f"patience는 1 이상이어야 합니다: {patience}")
     device = torch.device(device) if device is not None else _device_of(model)
     history = history if history is not None else History()
-    best_state: dict[str, torch.Tensor] | None = None
+    history.stopped_early = False
     epochs_without_improvement = 0
     if history.best_epoch is not None:
         epochs_without_improvement = len(history) - history.best_epoch
@@ -173,7 +229,7 @@ def fit(
         improved = history.best_epoch is None or val_acc > history.best_val_acc
         if improved:
             history.best_epoch = epoch
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            history.best_state = _snapshot(model)
             epochs_without_improvement = 0
         else:
             epochs_without_improvement += 1
@@ -183,17 +239,26 @@ def fit(
             mark = " *" if improved else ""
             print(
                 f"에폭 {epoch:>2}/{epochs}  학습 손실 {train_loss:.4f} 정확도 {train_acc:6.2f}%  |  "
-                f"검증 손실 {val_loss:.4f} 정확도 {val_acc:6.2f}%  ({history.seconds[-1]:.1f}초){mark}"
+                f"검증 손실 {val_loss:.4f} 정확도 {val_acc:6.2f}%  ({history.seconds[-1]:.1f}초){mark}",
+                flush=True,
             )
-        if patience is not None and epochs_without_improvement >= patience:
+        if patience is not None and epochs_without_improvement >= patience and epoch < epochs:
             history.stopped_early = True
             if verbose:
                 print(f"검증 정확도가 {patience}에폭 동안 나아지지 않아 멈춥니다.")
             break
 
-    if restore_best and best_state is not None:
-        model.load_state_dict(best_state)
-        if verbose:
-            print(f"검증 정확도가 가장 높았던 에폭 {history.best_epoch}의 가중치로 되돌렸습니다 "
-                  f"({history.best_val_acc:.2f}%).")
+    if restore_best and history.best_epoch is not None:
+        if history.best_state is None:
+            warnings.warn(
+                f"에폭 {history.best_epoch}의 가중치 사본이 없어 되돌리지 못했습니다 "
+                "(as_dict/from_dict로 되살린 기록에는 가중치가 없습니다). 마지막 가중치를 그대로 둡니다.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        elif history.best_epoch != len(history):
+            model.load_state_dict(history.best_state)
+            if verbose:
+                print(f"검증 정확도가 가장 높았던 에폭 {history.best_epoch}의 가중치로 되돌렸습니다 "
+                      f"({history.best_val_acc:.2f}%).")
     return history

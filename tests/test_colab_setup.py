@@ -2,11 +2,12 @@
 
 Colab처럼 torch가 이미 있는 새 가상 환경을 만든다(.venv의 site-packages를 경로로만 빌려 오므로
 torch는 보이지만 .venv에 개발 모드로 설치된 helpers는 보이지 않는다). 거기서 장의 첫 셀을
-IPython으로 실행하고, BOOK_PACKAGE는 이 체크아웃을 가리킨다.
+IPython으로 실행하고, BOOK_PACKAGE는 이 체크아웃의 패키지 파일을 가리킨다.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -32,7 +33,13 @@ def fresh_env(tmp_path_factory):
     # 경로 한 줄만 더한다: 그 폴더의 .pth(개발 모드 helpers)는 처리되지 않는다
     (site / "borrowed_torch.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env["BOOK_PACKAGE"] = str(ROOT)
+    # 패키지에 들어가는 파일만 복사해 설치한다 (체크아웃 안에 build/가 생기지 않게)
+    package = base / "package"
+    package.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, package / name)
+    shutil.copytree(ROOT / "helpers", package / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    env["BOOK_PACKAGE"] = str(package)
     return python, site, base, env
 
 

@@ -130,3 +130,23 @@ def toc_files() -> list[str]:
         walk(part.get("chapters"))
     walk(toc.get("chapters"))
     return files
+
+
+def glued_values(nb) -> dict[str, str]:
+    """노트북에 저장된 glue 값: 이름 → text/plain."""
+    values = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                prefix = out["metadata"]["scrapbook"].get("mime_prefix", "")
+                values[name] = out["data"][prefix + "text/plain"]
+    return values
+
+
+def quoted_glue_names(nb) -> list[str]:
+    """본문(마크다운)이 ``{glue:}`이름``` 꼴로 인용한 이름들 (서식 없는 인용만)."""
+    import re
+
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    return re.findall(r"\{glue(?::|:any)?\}`([^`:]+)`", markdown)

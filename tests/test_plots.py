@@ -1,0 +1,93 @@
+"""helpers.plots의 단위 테스트: 한글이 글꼴로 그려지는지, 기록 그림의 모양."""
+from __future__ import annotations
+
+import io
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from helpers.plots import plot_history, setup_style, show_images  # noqa: E402
+from helpers.train import History  # noqa: E402
+
+
+def fake_history() -> History:
+    return History(
+        train_loss=[0.9, 0.6, 0.5, 0.45],
+        train_acc=[70.0, 80.0, 84.0, 86.0],
+        val_loss=[0.7, 0.55, 0.56, 0.6],
+        val_acc=[75.0, 82.0, 81.5, 81.0],
+        seconds=[1.0, 1.0, 1.0, 1.0],
+        best_epoch=2,
+    )
+
+
+def render_png(fig) -> bytes:
+    """경고를 오류로 바꿔 그린다: 글꼴에 없는 글자(네모)가 있으면 'Glyph missing' 경고로 실패한다."""
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def test_korean_font_is_set():
+    setup_style()
+    assert "NanumGothic" in matplotlib.rcParams["font.family"] or "NanumGothic" in str(
+        matplotlib.rcParams.get("font.sans-serif")
+    )
+    assert matplotlib.rcParams["axes.unicode_minus"] is False
+
+
+def test_plot_history_two_panels_with_korean_labels():
+    fig = plot_history(fake_history(), title="학습 기록")
+    try:
+        ax_loss, ax_acc = fig.axes
+        assert ax_loss.get_title() == "손실" and ax_acc.get_title() == "정확도"
+        assert ax_loss.get_xlabel() == ax_acc.get_xlabel() == "에폭"
+        assert ax_acc.get_ylabel() == "정확도 (%)"
+        labels = [t.get_text() for t in ax_acc.get_legend().get_texts()]
+        assert labels == ["학습 정확도", "검증 정확도", "가장 좋은 에폭 (2)"]
+        lines = [line for line in ax_loss.get_lines() if line.get_label() == "검증 손실"]
+        assert list(lines[0].get_xdata()) == [1, 2, 3, 4]
+        assert list(lines[0].get_ydata()) == [0.7, 0.55, 0.56, 0.6]
+        assert fig._suptitle.get_text() == "학습 기록"
+        assert render_png(fig).startswith(b"\x89PNG")
+    finally:
+        plt.close(fig)
+
+
+def test_plot_history_accepts_dict_and_finds_best():
+    d = fake_history().as_dict()
+    d["best_epoch"] = None
+    fig = plot_history(d)
+    try:
+        best = [line for line in fig.axes[1].get_lines() if line.get_label().startswith("가장 좋은")]
+        assert best[0].get_label() == "가장 좋은 에폭 (2)"
+    finally:
+        plt.close(fig)
+    fig = plot_history(d, mark_best=False)
+    try:
+        assert len(fig.axes[0].get_lines()) == 2
+    finally:
+        plt.close(fig)
+
+
+def test_plot_history_rejects_empty():
+    with pytest.raises(ValueError):
+        plot_history(History())
+
+
+def test_show_images_still_works():
+    images = torch.rand(5, 1, 28, 28)
+    fig = show_images(images, titles=["티셔츠", "바지", "풀오버", "드레스", "코트"], ncols=3, suptitle="예시")
+    try:
+        assert len(fig.axes) == 6
+        assert render_png(fig).startswith(b"\x89PNG")
+    finally:
+        plt.close(fig)
