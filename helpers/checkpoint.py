@@ -154,7 +154,10 @@ def load(
                 "map_location='cpu'로 읽으세요 (이 함수의 기본값입니다)."
             ) from exc
         raise CheckpointError(_corrupt_message(path, exc)) from exc
-    except (EOFError, KeyError, ValueError, IndexError, zipfile.BadZipFile) as exc:
+    except PermissionError as exc:
+        raise CheckpointError(f"{path}을(를) 읽을 권한이 없습니다. 파일의 권한이나 소유자를 확인하세요.") from exc
+    except (OSError, EOFError, KeyError, ValueError, IndexError, zipfile.BadZipFile) as exc:
+        # 잘린 zip은 torch 안에서 RuntimeError, OSError(EINVAL), EOFError 등 여러 모양으로 드러난다
         raise CheckpointError(_corrupt_message(path, exc)) from exc
     if model is not None:
         load_state_dict(model, _model_state(obj, path))
@@ -248,7 +251,7 @@ def _not_found_message(path: Path) -> str:
             p.name for p in path.parent.iterdir()
             if p.suffix in {".pt", ".pth", ".ckpt", ".safetensors"} and not p.name.startswith(".")
         )
-        where = (f"그 폴더에 있는 체크포인트: {', '.join(found[:_SHOW])}" if found
+        where = (f"그 폴더에 있는 체크포인트: {_names(found)}" if found
                  else "그 폴더에는 체크포인트 파일(.pt, .pth, .ckpt)이 하나도 없습니다.")
     return (f"체크포인트 파일이 없습니다: {path}\n{where}\n"
             "경로와 파일 이름을 확인하세요. 저장하는 셀을 먼저 실행했는지도 확인하세요.")

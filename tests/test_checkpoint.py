@@ -1,0 +1,320 @@
+"""helpers.checkpoint: 안전한 저장(임시 파일 → 이름 바꾸기), 한국어 오류, 이어서 학습하기."""
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import helpers
+from helpers import checkpoint as ckpt
+
+
+def small_net(hidden: int = 8) -> nn.Module:
+    return nn.Sequential(nn.Linear(4, hidden), nn.ReLU(), nn.Dropout(0.5), nn.Linear(hidden, 3))
+
+
+def same_state(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def leftovers(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+# ---------------------------------------------------------------------------
+# save / load
+# ---------------------------------------------------------------------------
+
+def test_round_trip_into_a_model(tmp_path):
+    torch.manual_seed(0)
+    net = small_net()
+    path = ckpt.save(net.state_dict(), tmp_path / "sub" / "w.pt")
+    assert path == tmp_path / "sub" / "w.pt" and path.is_file()
+    other = small_net()
+    state = ckpt.load(path, other)
+    assert same_state(other.state_dict(), net.state_dict())
+    assert same_state(state, net.state_dict())
+    assert leftovers(path.parent) == []
+
+
+def test_load_finds_weights_under_model_key(tmp_path):
+    net = small_net()
+    ckpt.save({"model": net.state_dict(), "mean": 0.5}, tmp_path / "inference.pt")
+    other = small_net()
+    obj = ckpt.load(tmp_path / "inference.pt", other)
+    assert obj["mean"] == 0.5 and same_state(other.state_dict(), net.state_dict())
+
+
+def test_crash_while_writing_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    """torch.save가 파일의 일부를 쓴 뒤 실패해도(디스크가 가득 참) 이전 파일이 그대로 남는다."""
+    path = tmp_path / "last.pt"
+    old = small_net()
+    ckpt.save(old.state_dict(), path)
+    before = path.read_bytes()
+
+    real_save = torch.save
+
+    def crashing_save(obj, f, *args, **kwargs):
+        buffer = io.BytesIO()
+        real_save(obj, buffer)
+        f.write(buffer.getvalue()[:100])  # 반쯤 쓰다가
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", crashing_save)
+    with pytest.raises(ckpt.CheckpointError) as info:
+        ckpt.save(small_net(16).state_dict(), path)
+    monkeypatch.undo()
+
+    message = str(info.value)
+    assert "저장하지 못했습니다" in message and "그대로 남아 있습니다" in message
+    assert isinstance(info.value.__cause__, OSError)
+    assert path.read_bytes() == before
+    assert same_state(ckpt.load(path), old.state_dict())
+    assert leftovers(tmp_path) == []
+
+
+def test_interrupt_while_writing_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    """Ctrl-C(KeyboardInterrupt)는 그대로 전하고, 임시 파일만 지운다."""
+    path = tmp_path / "last.pt"
+    ckpt.save({"x": torch.arange(5)}, path)
+    before = path.read_bytes()
+
+    def interrupted_save(obj, f, *args, **kwargs):
+        f.write(b"PK\x03\x04 half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", interrupted_save)
+    with pytest.raises(KeyboardInterrupt):
+        ckpt.save({"x": torch.arange(10)}, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert leftovers(tmp_path) == []
+
+
+def test_unpicklable_object_keeps_the_previous_checkpoint(tmp_path):
+    """plain torch.save는 이때 이전 파일을 망가뜨린다; save는 남긴다."""
+    path = tmp_path / "last.pt"
+    ckpt.save({"x": torch.ones(3)}, path)
+    with pytest.raises(ckpt.CheckpointError, match="함수나 열린 파일"):
+        ckpt.save({"x": torch.ones(3), "fn": lambda v: v}, path)
+    assert torch.equal(ckpt.load(path)["x"], torch.ones(3))
+
+
+@pytest.mark.parametrize("damage", ["half", "tail", "empty", "garbage"])
+def test_truncated_or_corrupt_file_gives_a_clear_korean_error(tmp_path, damage):
+    good = tmp_path / "good.pt"
+    ckpt.save(small_net(64).state_dict(), good)
+    data = good.read_bytes()
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes({
+        "half": data[: len(data) // 2],
+        "tail": data[:-10],
+        "empty": b"",
+        "garbage": b"this is not a checkpoint at all",
+    }[damage])
+    with pytest.raises(ckpt.CheckpointError) as info:
+        ckpt.load(bad)
+    assert not isinstance(info.value, ckpt.UnsafeCheckpointError)
+    message = str(info.value)
+    assert "잘렸거나 손상되었습니다" in message
+    assert "이전 체크포인트" in message and "다시 학습" in message  # 무엇을 하면 되는지
+    assert str(bad) in message
+
+
+def test_missing_file_names_what_is_there(tmp_path):
+    ckpt.save({"x": torch.ones(1)}, tmp_path / "epoch_01.pt")
+    with pytest.raises(ckpt.CheckpointNotFoundError) as info:
+        ckpt.load(tmp_path / "epoch_1.pt")
+    assert isinstance(info.value, FileNotFoundError)
+    message = str(info.value)
+    assert "체크포인트 파일이 없습니다" in message and "epoch_01.pt" in message
+    with pytest.raises(ckpt.CheckpointNotFoundError, match="폴더 .* 없습니다"):
+        ckpt.load(tmp_path / "no_such_dir" / "w.pt")
+
+
+def test_wrong_architecture_names_missing_unexpected_and_misshaped_keys(tmp_path):
+    torch.manual_seed(0)
+    saved = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))            # 0, 2
+    path = ckpt.save(saved.state_dict(), tmp_path / "w.pt")
+    other = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3), nn.ReLU(), nn.Linear(3, 3))  # 0, 2, 4
+    before = {k: v.clone() for k, v in other.state_dict().items()}
+    with pytest.raises(ckpt.CheckpointMismatchError) as info:
+        ckpt.load(path, other)
+    err = info.value
+    assert err.missing == ["4.weight", "4.bias"] and err.unexpected == []
+    assert [k for k, _, _ in err.mismatched] == ["0.weight", "0.bias", "2.weight"]
+    message = str(err)
+    assert "맞지 않습니다" in message and "Sequential" in message
+    assert "4.weight" in message and "0.weight: 체크포인트 [8, 4], 모델 [16, 4]" in message
+    assert same_state(other.state_dict(), before)  # 실패하면 모델은 그대로
+
+    with pytest.raises(ckpt.CheckpointMismatchError) as info:
+        ckpt.load_state_dict(nn.Sequential(nn.Linear(4, 8)), saved.state_dict())
+    assert info.value.unexpected == ["2.weight", "2.bias"]
+    assert "체크포인트에는 있는데 모델에 없는 키 2개: 2.weight, 2.bias" in str(info.value)
+
+
+def test_prefixed_keys_get_a_hint():
+    net = small_net()
+    wrapped = {f"module.{k}": v for k, v in net.state_dict().items()}
+    with pytest.raises(ckpt.CheckpointMismatchError, match="'module.'"):
+        ckpt.load_state_dict(small_net(), wrapped)
+
+
+def test_unsafe_checkpoint_is_refused_and_its_code_never_runs(tmp_path):
+    marker = tmp_path / "PWNED"
+
+    class Payload:
+        def __reduce__(self):
+            return (exec, (f"open({str(marker)!r}, 'w').close()",))
+
+    path = tmp_path / "evil.pt"
+    torch.save({"model": small_net().state_dict(), "x": Payload()}, path)
+    with pytest.raises(ckpt.UnsafeCheckpointError) as info:
+        ckpt.load(path, small_net())
+    assert "builtins.exec" in info.value.names
+    assert "builtins.exec" in str(info.value) and "safetensors" in str(info.value)
+    assert not marker.exists()
+
+
+# ---------------------------------------------------------------------------
+# GPU에서 저장한 체크포인트를 CPU에서
+# ---------------------------------------------------------------------------
+
+def recorded_locations(path) -> set[str]:
+    seen: list[str] = []
+
+    def note(storage, location):
+        seen.append(location)
+        return storage
+
+    torch.load(path, map_location=note, weights_only=True)
+    return set(seen)
+
+
+def test_gpu_style_checkpoint_round_trips_on_cpu(tmp_path):
+    """``record_location_as("cuda:0")``로 저장한 파일은 텐서마다 'cuda:0'이 적힌, GPU에서 저장한 것과 같은
+    모양의 파일이다. GPU 없이도 map_location으로 CPU에 읽힌다."""
+    net = small_net()
+    path = tmp_path / "gpu.pt"
+    with ckpt.record_location_as("cuda:0"):
+        torch.save({"model": net.state_dict(), "step": torch.tensor(7)}, path)
+    assert recorded_locations(path) == {"cuda:0"}
+
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA"):
+            torch.load(path, weights_only=True)  # map_location이 없으면 GPU로 되돌리려 한다
+        with pytest.raises(ckpt.CheckpointError, match="map_location='cpu'"):
+            ckpt.load(path, map_location=None)
+
+    for location in ("cpu", torch.device("cpu"), {"cuda:0": "cpu"}, lambda storage, loc: storage):
+        obj = torch.load(path, map_location=location, weights_only=True)
+        assert all(t.device.type == "cpu" for t in obj["model"].values())
+        assert same_state(obj["model"], net.state_dict())
+    other = small_net()
+    assert ckpt.load(path, other)["step"].item() == 7
+    assert same_state(other.state_dict(), net.state_dict())
+
+    # 블록 밖에서는 원래대로 'cpu'가 적힌다
+    ckpt.save(net.state_dict(), tmp_path / "cpu.pt")
+    assert recorded_locations(tmp_path / "cpu.pt") == {"cpu"}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="GPU가 있을 때만: 정말 GPU에서 저장한 파일과 비교")
+def test_simulated_gpu_checkpoint_matches_a_real_one(tmp_path):
+    torch.manual_seed(0)
+    state = small_net().state_dict()
+    torch.save({k: v.cuda() for k, v in state.items()}, tmp_path / "real.pt")
+    with ckpt.record_location_as("cuda:0"):
+        torch.save(state, tmp_path / "fake.pt")
+
+    def pickle_of(path):
+        with zipfile.ZipFile(path) as z:
+            return z.read(next(n for n in z.namelist() if n.endswith("data.pkl")))
+
+    assert pickle_of(tmp_path / "real.pt") == pickle_of(tmp_path / "fake.pt")
+
+
+# ---------------------------------------------------------------------------
+# 난수 상태와 이어서 학습하기
+# ---------------------------------------------------------------------------
+
+def draw(generator):
+    return (random.random(), float(np.random.rand()), torch.rand(2).tolist(),
+            torch.randperm(6, generator=generator).tolist())
+
+
+def test_rng_state_survives_weights_only_round_trip(tmp_path):
+    generator = torch.Generator().manual_seed(1)
+    helpers.set_seed(5)
+    draw(generator)
+    np.random.randn()  # NumPy의 gauss 캐시도 채운다
+    path = ckpt.save(ckpt.rng_state(generator), tmp_path / "rng.pt")
+    expected = draw(generator)
+    helpers.set_seed(99)
+    generator.manual_seed(99)
+    ckpt.set_rng_state(ckpt.load(path), generator)
+    assert draw(generator) == expected
+
+
+def make_run(seed: int, epochs: int):
+    helpers.set_seed(seed)
+    g = torch.Generator().manual_seed(seed)
+    x, y = torch.randn(96, 4, generator=g), torch.randint(0, 3, (96,), generator=g)
+    model = small_net()
+    loader = helpers.InMemoryLoader(x, y, 16, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    val = helpers.InMemoryLoader(x[:32], y[:32], 32)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=1e-2, total_steps=epochs * len(loader))
+    return model, loader, val, optimizer, scheduler
+
+
+def test_resume_from_training_state_is_bit_identical(tmp_path):
+    """N 에폭을 쉬지 않고 vs k 에폭 → 저장 → 모두 새로 만들어 불러오기 → N−k 에폭 (드롭아웃이 torch 난수를 쓴다)."""
+    n, k, loss_fn = 4, 2, nn.CrossEntropyLoss()
+    kwargs = dict(restore_best=False, progress=False, verbose=False)
+
+    model, loader, val, opt, sched = make_run(0, n)
+    straight = helpers.fit(model, loader, val, opt, loss_fn, n, scheduler=sched, **kwargs)
+    expected = {k_: v.clone() for k_, v in model.state_dict().items()}
+
+    model, loader, val, opt, sched = make_run(0, n)
+    saver = ckpt.epoch_saver(tmp_path / "state_{epoch:02d}.pt", model, opt, scheduler=sched, generator=loader.generator)
+    helpers.fit(model, loader, val, opt, loss_fn, k, scheduler=sched, on_epoch_end=saver, **kwargs)
+    assert sorted(p.name for p in tmp_path.glob("state_*.pt")) == ["state_01.pt", "state_02.pt"]
+    del model, loader, val, opt, sched
+
+    model, loader, val, opt, sched = make_run(0, n)
+    torch.rand(10)  # 새 프로그램: 난수 상태가 다르다
+    history = ckpt.load_training_state(tmp_path / "state_02.pt", model, opt, scheduler=sched,
+                                       generator=loader.generator)
+    assert len(history) == k
+    resumed = helpers.fit(model, loader, val, opt, loss_fn, n, scheduler=sched, history=history, **kwargs)
+    assert same_state(model.state_dict(), expected)
+    assert resumed.train_loss == straight.train_loss and resumed.val_acc == straight.val_acc
+    assert sched.last_epoch == n * len(loader)  # 스케줄러도 일정의 끝까지 왔다
+
+
+def test_training_state_is_plain_and_loads_with_weights_only(tmp_path):
+    model, loader, val, opt, sched = make_run(0, 2)
+    history = helpers.fit(model, loader, val, opt, nn.CrossEntropyLoss(), 1, scheduler=sched,
+                          progress=False, verbose=False)
+    path = ckpt.save_training_state(tmp_path / "s.pt", model, opt, history, scheduler=sched,
+                                    generator=loader.generator)
+    state = torch.load(path, weights_only=True)  # 허락 목록 없이 그대로 읽힌다
+    assert state["epoch"] == 1 and isinstance(state["history"], dict)
+    assert isinstance(state["rng"]["python"]["internal"], list)
+    assert isinstance(state["rng"]["numpy"]["key"], list)
+    assert torch.serialization.get_unsafe_globals_in_checkpoint(path) == []
+
+
+def test_load_training_state_explains_a_weights_only_file(tmp_path):
+    model, _, _, opt, sched = make_run(0, 2)
+    path = ckpt.save(model.state_dict(), tmp_path / "w.pt")
+    with pytest.raises(ckpt.CheckpointError, match="학습 상태 체크포인트가 아닙니다"):
+        ckpt.load_training_state(path, model, opt, scheduler=sched)
