@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 from helpers.device import DeviceError, describe_device, get_device
-from helpers.plots import setup_style, show_images
+from helpers.plots import plot_history, setup_style, show_images
 from helpers.seed import set_seed
 
 _LAZY = {
@@ -22,6 +22,10 @@ _LAZY = {
     "environment_line": "helpers.book",
     "expect_error": "helpers.book",
     "glue": "helpers.book",
+    "CheckpointError": "helpers.checkpoint",
+    "epoch_saver": "helpers.checkpoint",
+    "load_training_state": "helpers.checkpoint",
+    "save_training_state": "helpers.checkpoint",
     "History": "helpers.train",
     "evaluate": "helpers.train",
     "fit": "helpers.train",
@@ -29,7 +33,8 @@ _LAZY = {
 }
 
 __all__ = sorted(
-    ["DeviceError", "describe_device", "get_device", "set_seed", "setup_style", "show_images", *_LAZY]
+    ["DeviceError", "describe_device", "get_device", "plot_history", "set_seed", "setup_style", "show_images",
+     *_LAZY]
 )
 
 

@@ -75,11 +75,14 @@ def _device_of(model: nn.Module) -> torch.device:
 
 
 def _progress_bar(loader: Batches, desc: str):
-    """``tqdm.auto``의 진행 막대. ipywidgets가 없는 Jupyter에서 나는 경고는 숨긴다(글자 막대로 대신 그린다)."""
+    """``tqdm.auto``의 진행 막대. ipywidgets가 없는 Jupyter에서 나는 경고는 숨긴다(글자 막대로 대신 그린다).
+
+    글자 막대는 고칠 때마다 출력이 한 줄씩 쌓이므로(저장된 노트북이 커진다) 0.5초에 한 번만 고친다.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from tqdm.auto import tqdm
-    return tqdm(loader, desc=desc, leave=False)
+    return tqdm(loader, desc=desc, leave=False, mininterval=0.5)
 
 
 def _snapshot(model: nn.Module) -> StateDict:

@@ -56,7 +56,7 @@ def test_plot_history_two_panels_with_korean_labels():
         lines = [line for line in ax_loss.get_lines() if line.get_label() == "검증 손실"]
         assert list(lines[0].get_xdata()) == [1, 2, 3, 4]
         assert list(lines[0].get_ydata()) == [0.7, 0.55, 0.56, 0.6]
-        assert fig._suptitle.get_text() == "학습 기록"
+        assert fig.get_suptitle() == "학습 기록"
         assert render_png(fig).startswith(b"\x89PNG")
     finally:
         plt.close(fig)

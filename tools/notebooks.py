@@ -20,7 +20,6 @@ BOOK = ROOT / "book"
 CI_PARAMS = ROOT / "tests" / "ci_params.yaml"
 INJECTED_TAG = "injected-parameters"
 PARAMETERS_TAG = "parameters"
-RAISES_TAG = "raises-exception"
 
 
 def chapter_notebooks() -> list[Path]:
@@ -51,7 +50,10 @@ def code_hash(nb) -> str:
 
 
 def clean_run_problems(nb) -> list[str]:
-    """저장된 출력이 한 번의 깨끗한 실행에서 나온 것이 아니라면 그 이유들."""
+    """저장된 출력이 한 번의 깨끗한 실행에서 나온 것이 아니라면 그 이유들.
+
+    오류 출력은 하나도 없어야 한다: 일부러 보여 주는 오류는 ``helpers.expect_error``로 잡는다.
+    """
     problems = []
     cells = [c for c in nb.cells if c.cell_type == "code"]
     for expected, cell in enumerate(cells, start=1):
@@ -60,7 +62,7 @@ def clean_run_problems(nb) -> list[str]:
             break
     for i, cell in enumerate(cells, start=1):
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "error" and RAISES_TAG not in tags(cell):
+            if out.get("output_type") == "error":
                 problems.append(f"코드 셀 {i}: 오류 출력 {out.get('ename')}: {out.get('evalue', '')[:80]}")
     if any(INJECTED_TAG in tags(c) for c in nb.cells):
         problems.append("주입된 파라미터 셀이 남아 있다: 줄인 실행의 출력이다")

@@ -27,6 +27,26 @@ from tools.notebooks import ROOT, chapter_notebooks, code_hash, relative  # noqa
 _CELL_METADATA_DROP = ("papermill", "execution")
 
 
+def _collapse_carriage_returns(text: str) -> str:
+    """진행 막대처럼 ``\r``로 같은 줄을 고쳐 쓴 출력은 마지막 모습만 남긴다."""
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def merge_streams(outputs: list) -> list:
+    """이어진 같은 스트림(stdout/stderr) 출력을 하나로 합치고, ``\r`` 덮어쓰기를 정리한다."""
+    merged: list = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1]["name"] == out["name"]):
+            merged[-1]["text"] += out["text"]
+        else:
+            merged.append(out)
+    for out in merged:
+        if out.get("output_type") == "stream":
+            out["text"] = _collapse_carriage_returns(out["text"])
+    return merged
+
+
 def environment() -> dict:
     import torch
     import torchvision
@@ -62,6 +82,8 @@ def run(path: Path) -> float:
     for cell in nb.cells:
         for key in _CELL_METADATA_DROP:
             cell.metadata.pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
     nb.metadata["book"] = {"code_hash": code_hash(nb), "executed_with": environment()}
     tmp_path = path.with_name(f".{path.name}.tmp")
     nbformat.write(nb, str(tmp_path))
