@@ -12,24 +12,38 @@ from helpers.device import DeviceError, describe_device, get_device
 from helpers.plots import plot_history, setup_style, show_images
 from helpers.seed import set_seed
 
-_LAZY = {
+_LAZY = {  # 이름 → 처음 쓰일 때 불러올 모듈
+    # 데이터 받기와 빠른 로더 (2장)
     "DatasetUnavailableError": "helpers.data",
     "InMemoryLoader": "helpers.data",
     "data_root": "helpers.data",
     "ensure_dataset": "helpers.data",
     "load_tensors": "helpers.data",
-    "CaughtError": "helpers.book",
-    "environment_line": "helpers.book",
-    "expect_error": "helpers.book",
-    "glue": "helpers.book",
-    "CheckpointError": "helpers.checkpoint",
-    "epoch_saver": "helpers.checkpoint",
-    "load_training_state": "helpers.checkpoint",
-    "save_training_state": "helpers.checkpoint",
+    # IDX 파일 Dataset과 클래스 이름 (2장)
+    "FASHION_CLASSES": "helpers.mnist_files",
+    "FASHION_CLASSES_EN": "helpers.mnist_files",
+    "MNISTFiles": "helpers.mnist_files",
+    # 로더 속도 재기 (2장)
+    "loader_speed_table": "helpers.benchmark",
+    # 학습 루프 (4장)
     "History": "helpers.train",
     "evaluate": "helpers.train",
     "fit": "helpers.train",
     "train_one_epoch": "helpers.train",
+    # CNN 세 가지 (5장)
+    "DeepCNN": "helpers.models",
+    "LeNet": "helpers.models",
+    "TwoConvCNN": "helpers.models",
+    # 저장과 불러오기 (6장)
+    "CheckpointError": "helpers.checkpoint",
+    "epoch_saver": "helpers.checkpoint",
+    "load_training_state": "helpers.checkpoint",
+    "save_training_state": "helpers.checkpoint",
+    # glue, 예상한 오류, 실행 환경 한 줄
+    "CaughtError": "helpers.book",
+    "environment_line": "helpers.book",
+    "expect_error": "helpers.book",
+    "glue": "helpers.book",
 }
 
 __all__ = sorted(

@@ -130,3 +130,16 @@ def test_book_folder_has_no_stray_files():
         if p.is_file() and p.suffix not in allowed and not {".ipynb_checkpoints", "_templates"} & set(p.parts)
     ]
     assert stray == []
+
+
+def test_repository_address_agrees_with_config():
+    """저장소 주소는 _config.yml이 기준: 노트북과 pyproject.toml이 같은 저장소를 가리켜야 한다."""
+    from tools.notebooks import repository_url
+
+    expected = repository_url().removeprefix("https://github.com/")
+    pattern = re.compile(r"(?:github\.com|raw\.githubusercontent\.com)/([\w.-]+/[\w.-]+?)(?:\.git)?(?=[/\"'\s]|$)")
+    sources = [(relative(p), "\n".join(c.source for c in read(p).cells)) for p in NOTEBOOKS]
+    sources.append(("pyproject.toml", (ROOT / "pyproject.toml").read_text(encoding="utf-8")))
+    for name, text in sources:
+        for found in pattern.findall(text):
+            assert found == expected, f"{name}: 저장소 주소 {found} ≠ _config.yml의 {expected}"
