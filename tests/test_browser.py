@@ -29,8 +29,11 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def site(built_book):
     """빌드한 책을 127.0.0.1의 빈 포트로 내보낸다."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built_book))
-    handler.log_message = lambda *a, **k: None
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # 요청마다 찍는 로그는 끈다
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(built_book))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -55,7 +58,11 @@ def open_page(browser, url):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    # 실패한 요청은 주소와 함께 아래에서 센다 (브라우저가 스스로 찾는 /favicon.ico는 빼고)
+    page.on("console", lambda msg: errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
     page.goto(url, wait_until="load")
     return page, errors
 
