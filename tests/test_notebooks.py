@@ -127,7 +127,8 @@ def test_book_folder_has_no_stray_files():
     allowed = {".ipynb", ".md", ".png", ".svg", ".jpg"}
     stray = [
         p.relative_to(BOOK).as_posix() for p in BOOK.rglob("*")
-        if p.is_file() and p.suffix not in allowed and not {".ipynb_checkpoints", "_templates"} & set(p.parts)
+        if p.is_file() and p.suffix not in allowed
+        and not {".ipynb_checkpoints", "__pycache__", "_templates", "_ext"} & set(p.parts)
     ]
     assert stray == []
 
