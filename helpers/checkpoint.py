@@ -370,8 +370,8 @@ def save_training_state(
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
-        "history": _history_to_dict(history),
-        "best_model": getattr(history, "best_state", None),
+        "history": history.as_dict(),
+        "best_model": history.best_state,
         "rng": rng_state(generator),
     }
     return save(state, path)
@@ -406,8 +406,8 @@ def load_training_state(
     optimizer.load_state_dict(state["optimizer"])
     if scheduler is not None:
         scheduler.load_state_dict(state["scheduler"])
-    history = _history_from_dict(state["history"])
-    if state.get("best_model") is not None and hasattr(history, "best_state"):
+    history = History.from_dict(state["history"])
+    if state.get("best_model") is not None:
         device = next((p.device for p in model.parameters()), torch.device("cpu"))
         history.best_state = {k: v.to(device) for k, v in state["best_model"].items()}
     set_rng_state(state["rng"], generator)
@@ -434,20 +434,6 @@ def epoch_saver(
                             scheduler=scheduler, generator=generator)
 
     return on_epoch_end
-
-
-def _history_to_dict(history: History) -> dict[str, Any]:
-    data = history.as_dict()
-    data.pop("best_state", None)  # 예전 History.as_dict에는 들어 있을 수 있다
-    return data
-
-
-def _history_from_dict(data: Mapping[str, Any]) -> History:
-    from_dict = getattr(History, "from_dict", None)
-    if from_dict is not None:
-        return from_dict(data)
-    names = set(History.__dataclass_fields__)
-    return History(**{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in data.items() if k in names})
 
 
 # ---------------------------------------------------------------------------
