@@ -38,12 +38,18 @@ def batches(x: torch.Tensor, y: torch.Tensor, size: int = 16) -> list[tuple[torc
     return [(x[i:i + size], y[i:i + size]) for i in range(0, len(x), size)]
 
 
-def run_fit(seed: int = 0, epochs: int = 4, **kwargs) -> tuple[nn.Module, History]:
+def setup(seed: int):
+    """같은 시드면 똑같은 (모델, 섞는 학습 로더, 검증 로더, 옵티마이저)."""
     x, y = make_data()
     model = make_model(seed, dropout=True)
     train = InMemoryLoader(x[:64], y[:64], 16, shuffle=True, generator=torch.Generator().manual_seed(seed))
     val = InMemoryLoader(x[64:], y[64:], 16)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    return model, train, val, opt
+
+
+def run_fit(seed: int = 0, epochs: int = 4, **kwargs) -> tuple[nn.Module, History]:
+    model, train, val, opt = setup(seed)
     kwargs.setdefault("progress", False)
     kwargs.setdefault("verbose", False)
     history = fit(model, train, val, opt, nn.CrossEntropyLoss(), epochs, **kwargs)
@@ -84,11 +90,7 @@ def test_same_seed_same_history_and_weights():
 def test_fit_equals_train_one_epoch_and_evaluate():
     """fit은 train_one_epoch과 evaluate를 차례로 부른 것과 똑같다 (restore_best=False일 때)."""
     model_fit, hist = run_fit(seed=1, epochs=3, restore_best=False)
-    x, y = make_data()
-    model = make_model(1, dropout=True)
-    train = InMemoryLoader(x[:64], y[:64], 16, shuffle=True, generator=torch.Generator().manual_seed(1))
-    val = InMemoryLoader(x[64:], y[64:], 16)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model, train, val, opt = setup(1)
     by_hand = []
     for _ in range(3):
         by_hand.append((*train_one_epoch(model, train, nn.CrossEntropyLoss(), opt),
@@ -154,11 +156,7 @@ def test_no_early_stop_without_patience():
 def test_continue_with_history():
     """5에폭 한 번 = 3에폭 + 이어서 2에폭 (같은 모델·옵티마이저·로더)."""
     _, whole = run_fit(seed=5, epochs=5, restore_best=False)
-    x, y = make_data()
-    model = make_model(5, dropout=True)
-    train = InMemoryLoader(x[:64], y[:64], 16, shuffle=True, generator=torch.Generator().manual_seed(5))
-    val = InMemoryLoader(x[64:], y[64:], 16)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model, train, val, opt = setup(5)
     args = (model, train, val, opt, nn.CrossEntropyLoss())
     history = fit(*args, 3, restore_best=False, progress=False, verbose=False)
     returned = fit(*args, 5, restore_best=False, progress=False, verbose=False, history=history)
