@@ -2,7 +2,7 @@
 
 파이프라인 셋 (모두 같은 이미지, 같은 배치 크기, 같은 모델 784-256-128-10, 같은 SGD):
 
-- (a) 씨앗 글의 방식: ``datasets.FashionMNIST(..., transform=ToTensor())`` + ``DataLoader``.
+- (a) 블로그 예제의 방식: ``datasets.FashionMNIST(..., transform=ToTensor())`` + ``DataLoader``.
   샘플마다 PIL 이미지를 만들고 텐서로 바꾼 뒤 배치로 이어 붙인다 (``num_workers``를 바꿔 가며).
 - (b) 이미지 전체를 한 번만 ``float`` 텐서로 바꿔 ``TensorDataset`` + ``DataLoader``.
 - (c) 그 텐서를 장치에 올려 두고 인덱스로 잘라 배치를 만드는 ``helpers.InMemoryLoader``.

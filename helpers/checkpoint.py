@@ -18,7 +18,6 @@ import contextvars
 import os
 import pickle
 import random
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
@@ -27,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from helpers.files import atomic_write
 from helpers.train import History
 
 __all__ = [
@@ -93,18 +93,10 @@ def save(obj: Any, path: PathLike) -> Path:
     멈추면 ``path``에는 이전 파일이 그대로 남고 임시 파일은 지워진다.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with atomic_write(path) as f:
             torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
     except Exception as exc:
-        tmp.unlink(missing_ok=True)
         kept = f"이전 파일 {path}은(는) 그대로 남아 있습니다." if path.exists() else f"{path}은(는) 만들지 않았습니다."
         raise CheckpointError(
             f"체크포인트를 저장하지 못했습니다: {type(exc).__name__}: {_first_line(exc)}\n"
@@ -112,9 +104,6 @@ def save(obj: Any, path: PathLike) -> Path:
             "저장할 수 있는 것은 텐서, 숫자, 문자열, 리스트, 딕셔너리입니다 "
             "(함수나 열린 파일 같은 것은 넣지 마세요). 디스크 공간이 남았는지도 확인하세요."
         ) from exc
-    except BaseException:  # Ctrl-C 같은 중단도 임시 파일만 지우고 그대로 전한다
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 

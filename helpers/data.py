@@ -30,6 +30,8 @@ from typing import Callable, Iterator, Sequence
 
 import torch
 
+from helpers.files import atomic_write
+
 __all__ = [
     "DATASETS",
     "DatasetUnavailableError",
@@ -141,23 +143,15 @@ def missing_or_corrupt(name: str, root: Path | str | None = None) -> list[str]:
 
 def _install_atomically(source: Path, dest: Path, expected_md5: str) -> None:
     """``source``를 ``dest`` 옆의 임시 파일로 복사하고, MD5가 맞을 때만 이름을 바꿔 놓는다."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            opener = gzip.open if source.suffix == ".gz" else open
-            with opener(source, "rb") as src:
-                shutil.copyfileobj(src, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
+
+    def verify(tmp: Path) -> None:
         actual = md5sum(tmp)
         if actual != expected_md5:
             raise ValueError(f"{source.name}: MD5 {actual} ≠ 기대한 값 {expected_md5}")
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    opener = gzip.open if source.suffix == ".gz" else open
+    with atomic_write(dest, check=verify) as out, opener(source, "rb") as src:
+        shutil.copyfileobj(src, out, 1 << 20)
 
 
 def _find(folder: Path, fname: str) -> Path | None:

@@ -13,6 +13,8 @@ from typing import Callable
 import torch
 from torch.utils.data import Dataset
 
+from helpers.data import raw_dir
+
 __all__ = ["FASHION_CLASSES", "FASHION_CLASSES_EN", "MNISTFiles", "read_idx"]
 
 FASHION_CLASSES: tuple[str, ...] = (
@@ -57,7 +59,7 @@ class MNISTFiles(Dataset):
         transform: Callable | None = None,
     ) -> None:
         prefix = "train" if train else "t10k"
-        folder = Path(root) / name / "raw"
+        folder = raw_dir(name, root)
         self.images = read_idx(folder / f"{prefix}-images-idx3-ubyte")          # [N, 28, 28]
         self.labels = read_idx(folder / f"{prefix}-labels-idx1-ubyte").long()   # [N]
         self.transform = transform

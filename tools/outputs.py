@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -76,7 +77,8 @@ def run(path: Path) -> float:
         except papermill.PapermillExecutionError:
             failed = ROOT / "_build" / "failed"
             failed.mkdir(parents=True, exist_ok=True)
-            os.replace(out, failed / path.name) if out.exists() else None
+            if out.exists():
+                shutil.move(out, failed / path.name)  # /tmp와 저장소가 다른 디스크일 수도 있다
             raise
         nb = nbformat.read(str(out), as_version=4)
     for cell in nb.cells:
