@@ -1,24 +1,49 @@
 """그림: 한글 글꼴과 이 책의 그림 모양을 한 곳에서 맞춘다.
 
-``import helpers``만 해도 한글 제목과 축 이름이 네모로 깨지지 않는다
-(``koreanize-matplotlib``이 NanumGothic 글꼴을 함께 싣고 있어 인터넷 없이도 된다).
+``import helpers``만 해도 한글 제목과 축 이름이 네모로 깨지지 않는다. 글꼴 파일(NanumGothic)은
+``koreanize-matplotlib`` 패키지에 들어 있는 것을 쓰므로 인터넷이 없어도 된다. 그 패키지의 코드는
+불러오지 않는다: 마지막 판(0.1.1)이 ``distutils``를 import하는데, Python 3.12부터는 ``distutils``가
+없어서(Colab의 Python 3.13 등) import하는 순간 실패한다. 글꼴 파일만 matplotlib에 등록한다.
 """
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import matplotlib
-
 import matplotlib.pyplot as plt
 import torch
+from matplotlib import font_manager
 
-__all__ = ["plot_history", "setup_style", "show_images"]
+__all__ = ["korean_font_files", "plot_history", "setup_style", "show_images"]
+
+KOREAN_FONT = "NanumGothic"
+
+
+def korean_font_files() -> list[Path]:
+    """``koreanize-matplotlib`` 패키지에 들어 있는 NanumGothic 글꼴 파일들 (패키지 코드는 실행하지 않는다)."""
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    folder = Path(next(iter(spec.submodule_search_locations))) / "fonts"
+    return sorted(folder.glob("*.ttf"))
+
+
+def _register_korean_font() -> bool:
+    """글꼴을 matplotlib에 등록한다. 글꼴 파일이 없으면 ``False`` (그림의 한글이 네모로 보인다)."""
+    files = korean_font_files()
+    known = {Path(f.fname) for f in font_manager.fontManager.ttflist}
+    for path in files:
+        if path not in known:
+            font_manager.fontManager.addfont(str(path))
+    return bool(files)
 
 
 def setup_style() -> None:
     """한글 글꼴(NanumGothic)과 마이너스 기호, 그림 크기를 맞춘다. 여러 번 불러도 된다."""
-    import koreanize_matplotlib  # noqa: F401  (import만으로 글꼴이 등록된다)
-
+    if _register_korean_font():
+        matplotlib.rcParams["font.family"] = KOREAN_FONT
     matplotlib.rcParams.update(
         {
             "axes.unicode_minus": False,  # 한글 글꼴에는 유니코드 마이너스(−)가 없다

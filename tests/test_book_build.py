@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tools.notebooks import chapter_notebooks, glued_values, quoted_glue_names, read, relative, repository_url
+from tools.colab import edition_path
 
 
 def test_index_is_korean(built_book):
@@ -22,7 +23,7 @@ def test_chapter_page(built_book, path):
     page = built_book / Path(relative(path)).with_suffix(".html")
     text = page.read_text(encoding="utf-8")
     owner_repo = repository_url().removeprefix("https://github.com/")
-    colab = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{relative(path)}"
+    colab = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{relative(edition_path(path))}"
     assert colab in html.unescape(text), f"{page.name}: Colab 링크({colab})가 없습니다"
 
     nb = read(path)

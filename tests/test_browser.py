@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tools.notebooks import ROOT, chapter_notebooks, glued_values, quoted_glue_names, read, relative, repository_url
+from tools.colab import edition_path
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -84,7 +85,7 @@ def test_chapter_in_browser(browser, site, path):
         )
         assert broken == [], f"불러오지 못한 그림: {broken}"
         owner_repo = repository_url().removeprefix("https://github.com/")
-        colab = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{relative(path)}"
+        colab = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{relative(edition_path(path))}"
         hrefs = page.eval_on_selector_all("a[href*='colab.research.google.com']", "els => els.map(e => e.href)")
         assert colab in hrefs, f"Colab 링크가 이 장을 가리키지 않습니다: {hrefs}"
         text = page.inner_text("article")

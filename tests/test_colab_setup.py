@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.notebooks import ROOT, colab_setup_source
+from tools.colab import edition_path
+from tools.notebooks import BOOK, ROOT, ci_parameters, colab_setup_source
 
 
 def run(python: Path, code: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
@@ -67,6 +68,38 @@ def test_setup_cell_installs_helpers_without_touching_torch(fresh_env):
     assert lines["helpers"].startswith(str(site)), "helpers가 새 환경에 설치되지 않았습니다"
     assert not lines["torch"].startswith(str(site)), "torch가 새로 설치되었습니다"
     assert not any(site.glob("torch*")) and not any(site.glob("torchvision*")), "torch/torchvision을 설치했습니다"
+
+
+def test_colab_edition_runs_outside_the_repository(fresh_env):
+    """1장의 Colab판을 저장소 밖 폴더에서 위에서 아래로 실행한다 (CI의 줄인 파라미터, helpers는 준비 셀이 설치)."""
+    python, site, _, env = fresh_env
+    chapter = BOOK / "01_tensors_and_devices.ipynb"
+    reader_folder = site.parent.parent.parent.parent / "reader"  # 저장소와 venv 밖
+    reader_folder.mkdir(exist_ok=True)
+    notebook = reader_folder / "chapter.ipynb"
+    shutil.copy(edition_path(chapter), notebook)
+    params = "\n".join(f"{k} = {v!r}" for k, v in ci_parameters(chapter).items())
+    driver = textwrap.dedent(
+        f"""
+        import json
+        from IPython.core.interactiveshell import InteractiveShell
+        shell = InteractiveShell.instance()
+        cells = json.load(open({str(notebook)!r}, encoding="utf-8"))["cells"]
+        for i, cell in enumerate(c for c in cells if c["cell_type"] == "code"):
+            source = "".join(cell["source"])
+            if "parameters" in cell["metadata"].get("tags", []):
+                source += "\\n" + {params!r}
+            result = shell.run_cell(source)
+            if not result.success:
+                raise SystemExit(f"코드 셀 {{i}}이 실패했습니다: {{result.error_before_exec or result.error_in_exec!r}}")
+        import helpers
+        print("helpers", helpers.__file__)
+        """
+    )
+    env = {**env, "MPLBACKEND": "Agg"}
+    result = run(python, driver, reader_folder, env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"helpers {site}" in result.stdout, "helpers가 준비 셀로 새 환경에 설치되지 않았습니다"
 
 
 def test_setup_cell_does_nothing_when_helpers_is_present():

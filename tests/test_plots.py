@@ -91,3 +91,24 @@ def test_show_images_still_works():
         assert render_png(fig).startswith(b"\x89PNG")
     finally:
         plt.close(fig)
+
+
+def test_korean_font_without_distutils():
+    """Python 3.12+(Colab의 3.13)에는 distutils가 없다: helpers는 그것 없이 한글 글꼴을 등록해야 한다."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, warnings\n"
+        "sys.modules['distutils'] = None  # 'import distutils'가 실패하게 한다 (3.12+와 같은 상황)\n"
+        "sys.modules['setuptools'] = None\n"
+        "import matplotlib; matplotlib.use('Agg')\n"
+        "import helpers, matplotlib.pyplot as plt\n"
+        "assert 'koreanize_matplotlib' not in sys.modules, '글꼴 패키지의 코드를 불러왔다'\n"
+        "fig, ax = plt.subplots(); ax.set_title('한글 제목'); ax.plot([-1, 1], [-1, 1])\n"
+        "warnings.simplefilter('error'); fig.savefig(io.BytesIO(), format='png')\n"
+        "print(matplotlib.rcParams['font.family'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "NanumGothic" in result.stdout
