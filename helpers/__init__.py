@@ -29,6 +29,7 @@ _LAZY = {  # 이름 → 처음 쓰일 때 불러올 모듈
     "History": "helpers.train",
     "evaluate": "helpers.train",
     "fit": "helpers.train",
+    "to_device": "helpers.train",
     "train_one_epoch": "helpers.train",
     # CNN 세 가지 (5장)
     "DeepCNN": "helpers.models",
@@ -39,6 +40,8 @@ _LAZY = {  # 이름 → 처음 쓰일 때 불러올 모듈
     "epoch_saver": "helpers.checkpoint",
     "load_training_state": "helpers.checkpoint",
     "save_training_state": "helpers.checkpoint",
+    # 장에서 쓰는 파일 (6장의 그림)
+    "asset_path": "helpers.assets",
     # glue, 예상한 오류, 실행 환경 한 줄
     "CaughtError": "helpers.book",
     "environment_line": "helpers.book",

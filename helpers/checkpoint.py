@@ -8,19 +8,15 @@
 - ``save_training_state`` / ``load_training_state`` / ``epoch_saver``: ``helpers.train.fit``을
   멈췄다가 이어서 학습하기 위한 것 (모델, 옵티마이저, 스케줄러, 기록, 난수 상태).
   모든 값을 텐서·숫자·문자열·리스트·딕셔너리로 바꿔 저장하므로 ``weights_only=True``로 읽힌다.
-- ``record_location_as("cuda:0")``: GPU가 없는 기계에서 'GPU에서 저장한 파일'을 만든다
-  (저장할 때 파일에 적히는 장치 이름만 바꾼다). 6장과 테스트에서 ``map_location``을 보여 줄 때 쓴다.
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import os
 import pickle
 import random
 import zipfile
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import torch
@@ -38,7 +34,6 @@ __all__ = [
     "load",
     "load_state_dict",
     "load_training_state",
-    "record_location_as",
     "rng_state",
     "save",
     "save_training_state",
@@ -286,8 +281,13 @@ def _unsafe_message(path: Path, names: list[str]) -> str:
 # 난수 상태: weights_only=True로 읽히는 모양(텐서, 숫자, 리스트, 딕셔너리)으로
 # ---------------------------------------------------------------------------
 
+def _mps_available() -> bool:
+    """Apple GPU(MPS)를 쓸 수 있는지."""
+    return torch.backends.mps.is_available()
+
+
 def rng_state(generator: torch.Generator | None = None) -> dict[str, Any]:
-    """Python·NumPy·PyTorch(CPU, 있으면 CUDA)의 난수 상태와 ``generator``의 상태.
+    """Python·NumPy·PyTorch(CPU, 있으면 CUDA와 MPS)의 난수 상태와 ``generator``의 상태.
 
     ``random.getstate()``의 튜플과 NumPy의 배열은 리스트로 바꿔, ``weights_only=True``로 읽힌다.
     """
@@ -304,12 +304,17 @@ def rng_state(generator: torch.Generator | None = None) -> dict[str, Any]:
         },
         "torch": torch.get_rng_state(),
         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "mps": torch.mps.get_rng_state() if _mps_available() else None,
         "generator": generator.get_state() if generator is not None else None,
     }
 
 
 def set_rng_state(state: Mapping[str, Any], generator: torch.Generator | None = None) -> None:
-    """``rng_state``로 저장한 난수 상태를 되돌린다. CUDA 상태는 GPU 수가 같을 때만 되돌린다."""
+    """``rng_state``로 저장한 난수 상태를 되돌린다.
+
+    CUDA 상태는 GPU 수가 같을 때만, MPS 상태는 저장되어 있고 이 기계에서 MPS를 쓸 수 있을 때만 되돌린다
+    (``"mps"`` 키가 없는 예전 체크포인트도 읽힌다).
+    """
     py = state["python"]
     random.setstate((py["version"], tuple(py["internal"]), py["gauss"]))
     npy = state["numpy"]
@@ -323,6 +328,9 @@ def set_rng_state(state: Mapping[str, Any], generator: torch.Generator | None = 
     cuda = state.get("cuda") or []
     if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all([s.cpu() for s in cuda])
+    mps = state.get("mps")
+    if mps is not None and _mps_available():
+        torch.mps.set_rng_state(mps.cpu())
     if generator is not None:
         saved = state.get("generator")
         if saved is None:
@@ -353,10 +361,16 @@ def save_training_state(
     (각각의 ``state_dict``, 스케줄러가 없으면 ``None``), ``history``(``History``를 숫자만 담은
     딕셔너리로), ``best_model``(가장 좋았던 에폭의 가중치, 있으면), ``rng``(``rng_state(generator)``).
     ``generator``에는 학습 로더가 섞을 때 쓰는 생성기(``InMemoryLoader.generator``)를 준다.
+
+    ``model``에는 언제나 마지막 에폭의 가중치를 저장한다: ``fit(restore_best=True)``이 끝에서 가장
+    좋았던 에폭의 가중치를 모델에 넣었다면, 모델의 지금 가중치 대신 바꾸기 전의 가중치
+    (``history.last_state``)를 저장한다. 그래야 가중치·옵티마이저·스케줄러·난수 상태가 모두 같은
+    (마지막) 에폭의 것이 되어, 이어서 학습하면 멈추지 않고 학습한 것과 똑같아진다.
+    가장 좋았던 가중치는 ``best_model``에 따로 있다.
     """
     state = {
         "epoch": len(history),
-        "model": model.state_dict(),
+        "model": _last_epoch_weights(model, history),
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
         "history": history.as_dict(),
@@ -364,6 +378,11 @@ def save_training_state(
         "rng": rng_state(generator),
     }
     return save(state, path)
+
+
+def _last_epoch_weights(model: nn.Module, history: History) -> Mapping[str, torch.Tensor]:
+    """마지막 에폭의 가중치: ``fit``이 가장 좋은 가중치로 바꿔 끼웠다면 ``history.last_state``, 아니면 모델의 것."""
+    return history.last_state if history.last_state is not None else model.state_dict()
 
 
 def load_training_state(
@@ -379,6 +398,7 @@ def load_training_state(
     기록(``History``)을 돌려준다. ``fit(..., history=돌려받은 기록)``으로 이어서 학습한다.
 
     모델·옵티마이저·스케줄러·로더는 저장할 때와 같은 설정으로 새로 만든 것을 넘긴다.
+    모델에는 마지막 에폭의 가중치가 들어간다 (가장 좋았던 가중치는 돌려준 기록의 ``best_state``에 있다).
     난수 상태는 마지막에 되돌리므로, 이 함수 다음에는 곧바로 ``fit``을 부른다.
     """
     state = load(path, map_location=map_location)
@@ -423,40 +443,3 @@ def epoch_saver(
                             scheduler=scheduler, generator=generator)
 
     return on_epoch_end
-
-
-# ---------------------------------------------------------------------------
-# GPU 없이 'GPU에서 저장한 파일' 만들기
-# ---------------------------------------------------------------------------
-
-_RECORDED_LOCATION: contextvars.ContextVar[str | None] = contextvars.ContextVar("recorded_location", default=None)
-_TAGGER_REGISTERED = False
-
-
-def _tagger(storage) -> str | None:
-    return _RECORDED_LOCATION.get()
-
-
-def _no_deserializer(storage, location: str):
-    return None  # 읽을 때는 아무것도 하지 않는다: torch의 원래 규칙이 그대로 쓰인다
-
-
-@contextlib.contextmanager
-def record_location_as(location: str) -> Iterator[None]:
-    """이 블록 안의 ``torch.save``가 모든 텐서의 장치를 ``location``(예: ``"cuda:0"``)으로 적게 한다.
-
-    ``torch.save`` 파일에는 텐서마다 저장될 때 있던 장치의 이름이 적히고, ``torch.load``는
-    ``map_location``이 없으면 그 장치로 되돌리려 한다. GPU에서 저장한 파일은 숫자와 함께
-    ``"cuda:0"``이라는 이름이 적힌다는 점만 다르므로, 이름만 바꿔 적으면 GPU 없이도 같은 모양의
-    파일이 나온다. (``torch.serialization.register_package``로 장치 이름을 정하는 함수를 하나
-    더 등록한다. 블록 밖에서는 아무 일도 하지 않는다.)
-    """
-    global _TAGGER_REGISTERED
-    if not _TAGGER_REGISTERED:
-        torch.serialization.register_package(0, _tagger, _no_deserializer)
-        _TAGGER_REGISTERED = True
-    token = _RECORDED_LOCATION.set(str(torch.device(location)))
-    try:
-        yield
-    finally:
-        _RECORDED_LOCATION.reset(token)

@@ -3,6 +3,10 @@
 - ``train_one_epoch``: 학습 세트를 한 번 돈다 (``model.train()``, ``zero_grad``, ``backward``, ``step``).
 - ``evaluate``: ``model.eval()`` + ``torch.inference_mode()``로 손실과 정확도만 잰다.
 - ``fit``: 에폭마다 둘을 부르고, 검증 정확도가 가장 좋았던 모델을 기억했다가 되돌려 놓는다.
+- ``to_device``: 배치를 장치로 옮긴다 (기다리지 않아도 안전한 CPU → CUDA 복사만 ``non_blocking``).
+
+손실과 정확도는 배치마다 읽지 않고 장치 위에 쌓아 두었다가 에폭 끝에 한 번 읽는다
+(GPU에서 ``.item()``은 그때까지의 계산이 끝나기를 기다린다).
 
 로더는 ``(x, y)`` 배치를 내놓고 에폭마다 처음부터 다시 돌 수 있는 것이면 무엇이든 된다
 (``DataLoader``, ``InMemoryLoader``, 배치의 리스트 …; 한 번 돌면 끝나는 제너레이터는 안 된다).
@@ -18,11 +22,16 @@ from typing import Any, Callable, Iterable, Mapping
 import torch
 from torch import nn
 
-__all__ = ["History", "evaluate", "fit", "train_one_epoch"]
+__all__ = ["History", "evaluate", "fit", "to_device", "train_one_epoch"]
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 StateDict = dict[str, torch.Tensor]
+Scheduler = torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau
+
+_MEMORY_ONLY = ("best_state", "last_state")  # History에서 as_dict/from_dict가 다루지 않는 가중치 사본
+_PROGRESS_INTERVAL = 0.5  # 진행 막대를 고치고 배치 손실을 읽는 간격(초)
+_PER_BATCH_SCHEDULERS = (torch.optim.lr_scheduler.OneCycleLR, torch.optim.lr_scheduler.CyclicLR)
 
 
 @dataclass
@@ -35,6 +44,10 @@ class History:
     - ``stopped_early``: 마지막 ``fit``이 조기 종료로 멈췄는지.
     - ``best_state``: 그 에폭의 가중치 사본(메모리에만 둔다; ``as_dict``에는 넣지 않는다).
       ``fit(..., history=history)``로 이어서 학습할 때 가장 좋은 가중치를 되돌리는 데 쓴다.
+    - ``last_state``: ``fit``이 끝에서 가장 좋은 가중치로 바꿔 끼웠다면, 바꾸기 직전(마지막 에폭)의
+      가중치 사본(메모리에만 둔다). 옵티마이저와 스케줄러는 마지막 에폭의 상태이므로, 이어서 학습할
+      체크포인트에는 모델의 지금 가중치 대신 이것을 저장해야 셋이 맞는다. 바꿔 끼우지 않았으면 ``None``이고,
+      ``fit``을 부를 때마다 ``None``으로 돌아간다.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -45,6 +58,7 @@ class History:
     best_epoch: int | None = None
     stopped_early: bool = False
     best_state: StateDict | None = field(default=None, repr=False, compare=False)
+    last_state: StateDict | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.train_loss)
@@ -55,13 +69,13 @@ class History:
         return None if self.best_epoch is None else self.val_acc[self.best_epoch - 1]
 
     def as_dict(self) -> dict[str, Any]:
-        """숫자만 담은 dict (``best_state`` 제외). ``torch.save``나 JSON으로 저장하기 좋다."""
-        return {f.name: _plain_copy(getattr(self, f.name)) for f in fields(self) if f.name != "best_state"}
+        """숫자만 담은 dict (``best_state``, ``last_state`` 제외). ``torch.save``나 JSON으로 저장하기 좋다."""
+        return {f.name: _plain_copy(getattr(self, f.name)) for f in fields(self) if f.name not in _MEMORY_ONLY}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> History:
-        """``as_dict()``로 만든 dict에서 기록을 되살린다 (``best_state``는 비어 있다)."""
-        names = {f.name for f in fields(cls)} - {"best_state"}
+        """``as_dict()``로 만든 dict에서 기록을 되살린다 (``best_state``, ``last_state``는 비어 있다)."""
+        names = {f.name for f in fields(cls)} - set(_MEMORY_ONLY)
         return cls(**{k: _plain_copy(v) for k, v in data.items() if k in names})
 
 
@@ -82,11 +96,63 @@ def _progress_bar(loader: Batches, desc: str):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from tqdm.auto import tqdm
-    return tqdm(loader, desc=desc, leave=False, mininterval=0.5)
+    return tqdm(loader, desc=desc, leave=False, mininterval=_PROGRESS_INTERVAL)
+
+
+def _show_batch_loss(bar, loss: torch.Tensor, shown_at: float) -> float:
+    """막대 옆의 배치 손실을 ``_PROGRESS_INTERVAL``초에 한 번만 고치고, 고친 시각을 돌려준다.
+
+    손실을 읽는 ``.item()``은 GPU를 기다리게 하므로 막대를 다시 그릴 때만큼만 읽는다.
+    """
+    now = time.perf_counter()
+    if now - shown_at < _PROGRESS_INTERVAL:
+        return shown_at
+    bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+    return now
 
 
 def _snapshot(model: nn.Module) -> StateDict:
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def to_device(tensor: torch.Tensor, device: torch.device | str) -> torch.Tensor:
+    """``tensor``를 ``device``로 옮긴다. CPU → CUDA 복사만 기다리지 않고(``non_blocking=True``) 한다.
+
+    CPU → CUDA는 뒤따르는 계산이 같은 CUDA 스트림에서 복사를 기다려 주므로 안전하다(고정 메모리면
+    복사와 계산이 겹친다). CUDA → CPU나 CPU → MPS를 ``non_blocking``으로 하면 다 오기 전의 값을
+    읽을 수 있으므로 나머지는 모두 보통 복사로 한다.
+    """
+    device = torch.device(device)
+    non_blocking = tensor.device.type == "cpu" and device.type == "cuda"
+    return tensor.to(device, non_blocking=non_blocking)
+
+
+class _Totals:
+    """배치마다의 손실 합과 맞힌 개수를 장치 위에 쌓아 두었다가 끝에 한 번만 읽는다.
+
+    손실 합은 float64로 쌓는다(배치마다 ``.item()``으로 읽어 파이썬 float로 더한 것과 비트까지 같다).
+    float64가 없는 MPS에서만 float32로 쌓는다.
+    """
+
+    def __init__(self) -> None:
+        self.loss: torch.Tensor | None = None
+        self.correct: torch.Tensor | None = None
+        self.count = 0
+
+    def add(self, loss: torch.Tensor, logits: torch.Tensor, y: torch.Tensor) -> None:
+        """배치 하나의 (평균) 손실과 맞힌 개수를 더한다. 장치를 기다리지 않는다."""
+        if self.loss is None:
+            dtype = torch.float32 if loss.device.type == "mps" else torch.float64
+            self.loss = torch.zeros((), dtype=dtype, device=loss.device)
+            self.correct = torch.zeros((), dtype=torch.int64, device=logits.device)
+        n = y.size(0)
+        self.loss += loss.detach().to(self.loss.dtype) * n
+        self.correct += (logits.argmax(dim=1) == y).sum()
+        self.count += n
+
+    def result(self) -> tuple[float, float]:
+        """(평균 손실, 정확도 %). 여기서 처음으로 장치를 기다린다."""
+        return self.loss.item() / self.count, 100.0 * self.correct.item() / self.count
 
 
 def train_one_epoch(
@@ -105,14 +171,15 @@ def train_one_epoch(
     ``loss_fn``은 배치 평균을 돌려줘야 한다(``nn.CrossEntropyLoss()``의 기본값).
     ``scheduler``를 주면 배치마다 ``scheduler.step()``을 부른다 (``OneCycleLR``처럼
     배치 단위로 학습률을 바꾸는 스케줄러용). ``progress=True``이면 진행 막대 하나를 그리고
-    그 옆에 지금 배치의 손실을 보여 준다.
+    그 옆에 지금 배치의 손실을 보여 준다(막대를 다시 그리는 0.5초에 한 번만 읽는다).
     """
     device = torch.device(device) if device is not None else _device_of(model)
     model.train()
-    total_loss, correct, count = 0.0, 0, 0
+    totals = _Totals()
     batches = _progress_bar(loader, desc) if progress else loader
+    shown_at = time.perf_counter()
     for x, y in batches:
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        x, y = to_device(x, device), to_device(y, device)
         optimizer.zero_grad()
         logits = model(x)
         loss = loss_fn(logits, y)
@@ -120,21 +187,17 @@ def train_one_epoch(
         optimizer.step()
         if scheduler is not None:
             scheduler.step()
-        n = y.size(0)
-        batch_loss = loss.item()
-        total_loss += batch_loss * n
-        correct += (logits.argmax(dim=1) == y).sum().item()
-        count += n
+        totals.add(loss, logits, y)
         if progress:
-            batches.set_postfix(loss=f"{batch_loss:.4f}", refresh=False)
+            shown_at = _show_batch_loss(batches, loss, shown_at)
     if progress:
         batches.close()
-    if count == 0:
+    if totals.count == 0:
         raise ValueError(
             "학습 로더가 배치를 하나도 내놓지 않았습니다 (데이터가 비었거나, drop_last 때문이거나, "
             "한 번 돌면 끝나는 제너레이터를 넘겼을 수 있습니다)."
         )
-    return total_loss / count, 100.0 * correct / count
+    return totals.result()
 
 
 def evaluate(
@@ -151,18 +214,59 @@ def evaluate(
     """
     device = torch.device(device) if device is not None else _device_of(model)
     model.eval()
-    total_loss, correct, count = 0.0, 0, 0
+    totals = _Totals()
     with torch.inference_mode():
         for x, y in loader:
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            x, y = to_device(x, device), to_device(y, device)
             logits = model(x)
-            n = y.size(0)
-            total_loss += loss_fn(logits, y).item() * n
-            correct += (logits.argmax(dim=1) == y).sum().item()
-            count += n
-    if count == 0:
+            totals.add(loss_fn(logits, y), logits, y)
+    if totals.count == 0:
         raise ValueError("평가 로더가 배치를 하나도 내놓지 않았습니다.")
-    return total_loss / count, 100.0 * correct / count
+    return totals.result()
+
+
+def _scheduler_interval(scheduler: Scheduler | None, interval: str | None) -> str | None:
+    """스케줄러를 언제 부를지: ``"batch"``(배치마다), ``"epoch"``(에폭마다), 스케줄러가 없으면 ``None``.
+
+    ``interval``이 ``None``이면 종류로 정한다: ``OneCycleLR``, ``CyclicLR``은 배치마다, 나머지는 에폭마다.
+    """
+    if interval not in (None, "batch", "epoch"):
+        raise ValueError(f'scheduler_interval은 "batch", "epoch", None 가운데 하나여야 합니다: {interval!r}')
+    if scheduler is None:
+        return None
+    if interval is None:
+        return "batch" if isinstance(scheduler, _PER_BATCH_SCHEDULERS) else "epoch"
+    if interval == "batch" and isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        raise ValueError(
+            "ReduceLROnPlateau는 에폭마다 검증 손실을 보고 학습률을 바꾸므로 배치마다 부를 수 없습니다 "
+            '(scheduler_interval="epoch"이나 None을 쓰세요).'
+        )
+    return interval
+
+
+def _step_per_epoch(scheduler: Scheduler, val_loss: float) -> None:
+    """에폭이 끝날 때 스케줄러를 한 번 부른다. ``ReduceLROnPlateau``에는 검증 손실을 넘긴다."""
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        scheduler.step(val_loss)
+    else:
+        scheduler.step()
+
+
+def _restore_best(model: nn.Module, history: History, verbose: bool) -> None:
+    """가장 좋았던 에폭의 가중치로 되돌리고, 바꾸기 전의 마지막 가중치는 ``history.last_state``에 남긴다."""
+    if history.best_state is None:
+        warnings.warn(
+            f"에폭 {history.best_epoch}의 가중치 사본이 없어 되돌리지 못했습니다 "
+            "(as_dict/from_dict로 되살린 기록에는 가중치가 없습니다). 마지막 가중치를 그대로 둡니다.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    elif history.best_epoch != len(history):
+        history.last_state = _snapshot(model)
+        model.load_state_dict(history.best_state)
+        if verbose:
+            print(f"검증 정확도가 가장 높았던 에폭 {history.best_epoch}의 가중치로 되돌렸습니다 "
+                  f"({history.best_val_acc:.2f}%).")
 
 
 def fit(
@@ -173,13 +277,14 @@ def fit(
     loss_fn: LossFn,
     epochs: int,
     device: torch.device | str | None = None,
-    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    scheduler: Scheduler | None = None,
     patience: int | None = None,
     restore_best: bool = True,
     progress: bool = True,
     verbose: bool = True,
     history: History | None = None,
     on_epoch_end: Callable[[int, History], None] | None = None,
+    scheduler_interval: str | None = None,
 ) -> History:
     """``epochs``번 학습하고 에폭마다 검증한다. 기록(``History``)을 돌려준다.
 
@@ -190,15 +295,20 @@ def fit(
         loss_fn: ``loss_fn(logits, y)``가 배치 평균 손실을 돌려주는 함수 (예: ``nn.CrossEntropyLoss()``).
         epochs: 마지막 에폭의 번호. 새로 시작하면 학습할 에폭 수와 같다.
         device: 배치를 옮길 장치 (``None``이면 모델의 장치).
-        scheduler: 배치마다 ``step()``을 부를 학습률 스케줄러 (없으면 ``None``).
+        scheduler: 학습률 스케줄러 (없으면 ``None``). 언제 부를지는 ``scheduler_interval``이 정한다.
         patience: 검증 정확도가 이만큼의 에폭 동안 나아지지 않으면 일찍 멈춘다 (``None``이면 멈추지 않는다).
-        restore_best: 끝날 때 검증 정확도가 가장 높았던 에폭의 가중치로 되돌린다.
-            ``False``이면 마지막 에폭의 가중치를 그대로 둔다.
+        restore_best: 끝날 때 검증 정확도가 가장 높았던 에폭의 가중치로 되돌린다(마지막 에폭의
+            가중치는 ``history.last_state``에 남는다). ``False``이면 마지막 에폭의 가중치를 그대로 둔다.
         progress: 에폭마다 진행 막대 하나(``tqdm.auto``; 막대 옆에 배치 손실).
         verbose: 에폭마다 한 줄 요약을 출력한다. ``progress=False, verbose=False``이면 아무것도 출력하지 않는다.
         history: 이어서 학습할 때 지난 기록. 에폭은 ``len(history) + 1``부터 ``epochs``까지 돌고,
             기록은 이 객체에 덧붙는다.
         on_epoch_end: 에폭이 끝날 때마다 ``on_epoch_end(epoch, history)``로 불린다 (예: 체크포인트 저장).
+            에폭마다 부르는 스케줄러는 그 전에 이미 불렸다.
+        scheduler_interval: ``"batch"``이면 배치마다 ``scheduler.step()``, ``"epoch"``이면 검증이 끝난 뒤
+            에폭마다 한 번 (``ReduceLROnPlateau``는 ``scheduler.step(검증 손실)``). ``None``이면 종류로 정한다:
+            ``OneCycleLR``과 ``CyclicLR``은 배치마다, ``StepLR``, ``CosineAnnealingLR``, ``ReduceLROnPlateau`` 등
+            나머지는 에폭마다.
 
     Returns:
         ``History``: 에폭마다의 학습·검증 손실과 정확도(%), 걸린 초, 가장 좋았던 에폭.
@@ -209,9 +319,11 @@ def fit(
         raise ValueError(f"epochs는 1 이상이어야 합니다: {epochs}")
     if patience is not None and patience < 1:
         raise ValueError(f"patience는 1 이상이어야 합니다: {patience}")
+    interval = _scheduler_interval(scheduler, scheduler_interval)
     device = torch.device(device) if device is not None else _device_of(model)
     history = history if history is not None else History()
     history.stopped_early = False
+    history.last_state = None
     epochs_without_improvement = 0
     if history.best_epoch is not None:
         epochs_without_improvement = len(history) - history.best_epoch
@@ -219,10 +331,12 @@ def fit(
     for epoch in range(len(history) + 1, epochs + 1):
         start = time.perf_counter()
         train_loss, train_acc = train_one_epoch(
-            model, train_loader, loss_fn, optimizer, device, scheduler,
+            model, train_loader, loss_fn, optimizer, device, scheduler if interval == "batch" else None,
             progress=progress, desc=f"에폭 {epoch}/{epochs}",
         )
         val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
+        if interval == "epoch":
+            _step_per_epoch(scheduler, val_loss)
         history.train_loss.append(train_loss)
         history.train_acc.append(train_acc)
         history.val_loss.append(val_loss)
@@ -252,16 +366,5 @@ def fit(
             break
 
     if restore_best and history.best_epoch is not None:
-        if history.best_state is None:
-            warnings.warn(
-                f"에폭 {history.best_epoch}의 가중치 사본이 없어 되돌리지 못했습니다 "
-                "(as_dict/from_dict로 되살린 기록에는 가중치가 없습니다). 마지막 가중치를 그대로 둡니다.",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-        elif history.best_epoch != len(history):
-            model.load_state_dict(history.best_state)
-            if verbose:
-                print(f"검증 정확도가 가장 높았던 에폭 {history.best_epoch}의 가중치로 되돌렸습니다 "
-                      f"({history.best_val_acc:.2f}%).")
+        _restore_best(model, history, verbose)
     return history

@@ -12,6 +12,7 @@ from torch import nn
 
 import helpers
 from helpers import checkpoint as ckpt
+from tests.support import record_location_as
 
 
 def small_net(hidden: int = 8) -> nn.Module:
@@ -202,7 +203,7 @@ def test_gpu_style_checkpoint_round_trips_on_cpu(tmp_path):
     모양의 파일이다. GPU 없이도 map_location으로 CPU에 읽힌다."""
     net = small_net()
     path = tmp_path / "gpu.pt"
-    with ckpt.record_location_as("cuda:0"):
+    with record_location_as("cuda:0"):
         torch.save({"model": net.state_dict(), "step": torch.tensor(7)}, path)
     assert recorded_locations(path) == {"cuda:0"}
 
@@ -225,12 +226,18 @@ def test_gpu_style_checkpoint_round_trips_on_cpu(tmp_path):
     assert recorded_locations(tmp_path / "cpu.pt") == {"cpu"}
 
 
+def test_test_only_tricks_are_not_in_the_package():
+    """장치 이름을 바꿔 적는 요령은 torch 전체에 함수를 등록하므로 테스트에만 있다 (tests/support.py)."""
+    assert "record_location_as" not in ckpt.__all__
+    assert not hasattr(ckpt, "record_location_as")
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="GPU가 있을 때만: 정말 GPU에서 저장한 파일과 비교")
 def test_simulated_gpu_checkpoint_matches_a_real_one(tmp_path):
     torch.manual_seed(0)
     state = small_net().state_dict()
     torch.save({k: v.cuda() for k, v in state.items()}, tmp_path / "real.pt")
-    with ckpt.record_location_as("cuda:0"):
+    with record_location_as("cuda:0"):
         torch.save(state, tmp_path / "fake.pt")
 
     def pickle_of(path):
@@ -260,6 +267,44 @@ def test_rng_state_survives_weights_only_round_trip(tmp_path):
     generator.manual_seed(99)
     ckpt.set_rng_state(ckpt.load(path), generator)
     assert draw(generator) == expected
+
+
+class FakeMPS:
+    """MPS가 있는 기계인 척: ``torch.mps``의 난수 상태 함수 둘을 기록하는 가짜로 바꾼다."""
+
+    def __init__(self, monkeypatch, available: bool = True) -> None:
+        self.state = torch.tensor([1, 2, 3], dtype=torch.uint8)  # 텐서라서 weights_only=True로 읽힌다
+        self.restored: list[torch.Tensor] = []
+        monkeypatch.setattr(torch.backends.mps, "is_available", lambda: available)
+        monkeypatch.setattr(torch.mps, "get_rng_state", lambda: self.state.clone())
+        monkeypatch.setattr(torch.mps, "set_rng_state", self.restored.append)
+
+
+def test_rng_state_carries_the_mps_generator(tmp_path, monkeypatch):
+    mps = FakeMPS(monkeypatch)
+    path = ckpt.save(ckpt.rng_state(), tmp_path / "rng.pt")
+    state = ckpt.load(path)
+    assert torch.equal(state["mps"], mps.state)
+    ckpt.set_rng_state(state)
+    assert len(mps.restored) == 1 and torch.equal(mps.restored[0], mps.state)
+
+
+def test_old_checkpoint_without_mps_state_still_loads(monkeypatch):
+    mps = FakeMPS(monkeypatch)
+    state = ckpt.rng_state()
+    del state["mps"]  # MPS를 저장하기 전의 체크포인트
+    ckpt.set_rng_state(state)
+    assert mps.restored == []
+
+
+def test_mps_state_is_skipped_where_there_is_no_mps(monkeypatch):
+    saved_on_mac = FakeMPS(monkeypatch).state
+    state = ckpt.rng_state()
+    state["mps"] = saved_on_mac
+    mps = FakeMPS(monkeypatch, available=False)
+    ckpt.set_rng_state(state)  # MPS가 없는 기계에서 열어도 된다
+    assert mps.restored == []
+    assert ckpt.rng_state()["mps"] is None
 
 
 def make_run(seed: int, epochs: int):
@@ -318,3 +363,49 @@ def test_load_training_state_explains_a_weights_only_file(tmp_path):
     path = ckpt.save(model.state_dict(), tmp_path / "w.pt")
     with pytest.raises(ckpt.CheckpointError, match="학습 상태 체크포인트가 아닙니다"):
         ckpt.load_training_state(path, model, opt, scheduler=sched)
+
+
+class BestAtFirstEpoch:
+    """검증 '로더': 첫 에폭에는 모델의 예측을 정답으로(정확도 100%), 그 뒤에는 틀린 답을 내놓는다.
+
+    그래서 가장 좋은 에폭은 언제나 1이고, ``fit(restore_best=True)``은 끝에서 에폭 1의 가중치로 바꿔 끼운다.
+    ``evaluate`` 안(평가 모드, ``inference_mode``)에서 돌므로 난수를 쓰지 않아, 학습은 보통 검증 로더와 똑같다.
+    """
+
+    def __init__(self, model: nn.Module, x: torch.Tensor) -> None:
+        self.model, self.x, self.epochs = model, x, 0
+
+    def __iter__(self):
+        self.epochs += 1
+        predicted = self.model(self.x).argmax(dim=1)
+        yield self.x, predicted if self.epochs == 1 else (predicted + 1) % 3
+
+
+def test_resume_after_restore_best_continues_from_the_last_epoch(tmp_path):
+    """restore_best가 가장 좋은(첫) 에폭의 가중치로 바꿔 끼운 뒤에 저장해도, 체크포인트의 가중치는
+    옵티마이저·스케줄러·난수 상태와 같은 마지막 에폭의 것이다. 그래서 이어서 학습하면 쉬지 않은 것과 같다."""
+    n, k, loss_fn = 5, 3, nn.CrossEntropyLoss()
+    quiet = dict(progress=False, verbose=False)
+
+    model, loader, val, opt, sched = make_run(0, n)
+    straight = helpers.fit(model, loader, val, opt, loss_fn, n, scheduler=sched, restore_best=False, **quiet)
+    expected = {k_: v.clone() for k_, v in model.state_dict().items()}
+
+    model, loader, val, opt, sched = make_run(0, n)
+    history = helpers.fit(model, loader, BestAtFirstEpoch(model, val.x), opt, loss_fn, k, scheduler=sched,
+                          restore_best=True, **quiet)
+    assert history.best_epoch == 1 and same_state(model.state_dict(), history.best_state)
+    last = {k_: v.clone() for k_, v in history.last_state.items()}
+    assert not same_state(last, history.best_state)
+    path = ckpt.save_training_state(tmp_path / "s.pt", model, opt, history, scheduler=sched,
+                                    generator=loader.generator)
+    assert same_state(torch.load(path, weights_only=True)["best_model"], history.best_state)
+    del model, loader, val, opt, sched
+
+    model, loader, val, opt, sched = make_run(0, n)
+    torch.rand(10)  # 새 프로그램: 난수 상태가 다르다
+    resumed = ckpt.load_training_state(path, model, opt, scheduler=sched, generator=loader.generator)
+    assert same_state(model.state_dict(), last)  # 가장 좋은 가중치가 아니라 마지막 에폭의 가중치
+    helpers.fit(model, loader, val, opt, loss_fn, n, scheduler=sched, history=resumed, restore_best=False, **quiet)
+    assert same_state(model.state_dict(), expected)
+    assert resumed.train_loss == straight.train_loss

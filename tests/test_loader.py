@@ -57,6 +57,22 @@ def test_matches_dataloader(shuffle, drop_last, batch_size):
         assert torch.equal(ox, rx) and torch.equal(oy, ry)
 
 
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_changing_a_batch_in_place_leaves_the_data_alone(shuffle):
+    """배치는 언제나 사본이다: ``xb.sub_(mean)`` 같은 제자리 연산이 로더의 데이터(와 넘겨준 텐서)를 바꾸지 않는다."""
+    x, y = _toy(50)
+    x_before, y_before = x.clone(), y.clone()
+    loader = InMemoryLoader(x, y, batch_size=16, shuffle=shuffle, generator=torch.Generator().manual_seed(0))
+    first, _, _ = _epoch(loader)
+    for xb, yb in loader:
+        xb.sub_(1000)
+        yb.add_(1)
+    assert torch.equal(loader.x, x_before) and torch.equal(loader.y, y_before)
+    assert torch.equal(x, x_before) and torch.equal(y, y_before)
+    if not shuffle:  # 다시 돌면 처음과 같은 배치
+        assert torch.equal(_epoch(loader)[0], first)
+
+
 def test_shuffle_covers_every_sample_once():
     x, y = _toy(1000)
     loader = InMemoryLoader(x, y, batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(1))

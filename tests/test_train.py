@@ -6,8 +6,10 @@ import copy
 import pytest
 import torch
 from torch import nn
+from torch.optim import lr_scheduler
 from torch.utils.data import DataLoader, TensorDataset
 
+from helpers import train as train_module
 from helpers.data import InMemoryLoader
 from helpers.train import History, evaluate, fit, train_one_epoch
 
@@ -295,3 +297,233 @@ def test_on_epoch_end_called_each_epoch():
     calls = []
     _, history = run_fit(epochs=3, on_epoch_end=lambda epoch, h: calls.append((epoch, len(h))))
     assert calls == [(1, 1), (2, 2), (3, 3)]
+
+
+# --- 배치를 장치로 옮기기: CPU → CUDA만 non_blocking ---------------------------------------------
+
+
+class RecordingTensor:
+    """``.device``와 ``.to``만 있는 가짜 텐서: GPU 없이 ``to_device``가 넘긴 인자를 본다."""
+
+    def __init__(self, device: str):
+        self.device = torch.device(device)
+        self.calls: list[tuple[tuple, dict]] = []
+
+    def to(self, *args, **kwargs):
+        self.calls.append((args, kwargs))
+        return self
+
+
+@pytest.mark.parametrize("source, target, non_blocking", [
+    ("cpu", "cuda", True),
+    ("cpu", "cuda:1", True),
+    ("cuda", "cpu", False),  # 다 오기 전에 CPU에서 읽을 수 있다
+    ("cpu", "mps", False),  # pytorch#139550
+    ("mps", "cpu", False),
+    ("cuda:0", "cuda:1", False),
+    ("cpu", "cpu", False),
+])
+def test_to_device_is_non_blocking_only_from_cpu_to_cuda(source, target, non_blocking):
+    tensor = RecordingTensor(source)
+    assert train_module.to_device(tensor, torch.device(target)) is tensor
+    [(args, kwargs)] = tensor.calls
+    assert args == (torch.device(target),)
+    assert kwargs.get("non_blocking", False) is non_blocking
+
+
+def test_to_device_with_real_cpu_tensor_and_device_name():
+    x = torch.arange(3)
+    assert train_module.to_device(x, "cpu") is x
+
+
+def test_every_batch_copy_goes_through_to_device(monkeypatch):
+    copies = []
+
+    def recording(tensor, device):
+        copies.append(device)
+        return tensor.to(device)
+
+    monkeypatch.setattr(train_module, "to_device", recording)
+    x, y = make_data()
+    model = make_model(0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    train_one_epoch(model, batches(x[:64], y[:64]), nn.CrossEntropyLoss(), opt)  # 배치 4개
+    assert copies == [torch.device("cpu")] * 8
+    copies.clear()
+    evaluate(model, batches(x[64:], y[64:]), nn.CrossEntropyLoss())  # 배치 2개
+    assert copies == [torch.device("cpu")] * 4
+
+
+# --- 손실과 정확도는 장치 위에 쌓고 에폭 끝에 한 번 읽는다 ---------------------------------------
+
+
+@pytest.fixture
+def device_reads(monkeypatch) -> list[str]:
+    """텐서 값을 파이썬으로 읽는 호출(GPU라면 장치를 기다리는 곳)을 센다."""
+    reads: list[str] = []
+    for name in ("item", "tolist", "__float__", "__int__"):
+        original = getattr(torch.Tensor, name)
+
+        def counting(self, *args, _name=name, _original=original, **kwargs):
+            reads.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, counting)
+    return reads
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_device_is_read_per_epoch_not_per_batch(device_reads, progress):
+    x, y = make_data(n=256)
+    loss_fn = nn.CrossEntropyLoss()
+    for size in (64, 8):  # 배치 4개, 32개: 읽는 횟수가 배치 수와 함께 늘면 안 된다
+        model = make_model(0)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        device_reads.clear()
+        train_one_epoch(model, batches(x, y, size), loss_fn, opt, progress=progress)
+        # 손실 합과 맞힌 개수를 한 번씩; 진행 막대는 0.5초에 한 번만 읽는다 (느린 기계를 위해 한 번 여유)
+        assert len(device_reads) <= (3 if progress else 2), (size, device_reads)
+        device_reads.clear()
+        evaluate(model, batches(x, y, size), loss_fn)
+        assert len(device_reads) <= 2, (size, device_reads)
+
+
+def test_progress_bar_shows_batch_loss_when_it_redraws(monkeypatch, capsys, device_reads):
+    """막대를 다시 그리는 간격마다 배치 손실을 읽어 막대 옆에 보인다 (간격 0: 배치마다)."""
+    monkeypatch.setattr(train_module, "_PROGRESS_INTERVAL", 0.0)
+    x, y = make_data()
+    model = make_model(0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    train_one_epoch(model, batches(x[:64], y[:64]), nn.CrossEntropyLoss(), opt, progress=True, desc="막대")
+    assert device_reads.count("item") == 4 + 2  # 배치 4개마다 한 번 + 에폭 끝에 두 번
+    err = capsys.readouterr().err
+    assert "막대" in err and "loss=" in err
+
+
+# --- 스케줄러: 배치마다(OneCycleLR, CyclicLR) 또는 에폭마다(나머지) ------------------------------
+
+
+def fit_with_scheduler(make_scheduler, epochs: int = 3, **kwargs):
+    """배치 4개짜리 학습 세트로 ``epochs``에폭. 에폭이 끝날 때마다의 학습률도 돌려준다."""
+    x, y = make_data()
+    model = make_model(0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = make_scheduler(opt)
+    lrs: list[float] = []
+    history = fit(model, batches(x[:64], y[:64]), batches(x[64:], y[64:]), opt, nn.CrossEntropyLoss(), epochs,
+                  scheduler=sched, progress=False, verbose=False,
+                  on_epoch_end=lambda epoch, h: lrs.append(opt.param_groups[0]["lr"]), **kwargs)
+    return sched, history, lrs
+
+
+def test_step_lr_steps_once_per_epoch():
+    sched, _, lrs = fit_with_scheduler(lambda opt: lr_scheduler.StepLR(opt, step_size=1, gamma=0.5))
+    assert sched.last_epoch == 3
+    assert lrs == [0.05, 0.025, 0.0125]  # 에폭마다 정확히 한 번 반으로 (on_epoch_end 전에)
+
+
+@pytest.mark.parametrize("make_scheduler", [
+    lambda opt: lr_scheduler.CosineAnnealingLR(opt, T_max=3),
+    lambda opt: lr_scheduler.ExponentialLR(opt, gamma=0.9),
+    lambda opt: lr_scheduler.LambdaLR(opt, lambda epoch: 1.0 / (epoch + 1)),
+], ids=["cosine", "exponential", "lambda"])
+def test_other_schedulers_step_per_epoch(make_scheduler):
+    sched, _, _ = fit_with_scheduler(make_scheduler)
+    assert sched.last_epoch == 3
+
+
+def test_reduce_on_plateau_gets_val_loss_each_epoch():
+    class Recording(lr_scheduler.ReduceLROnPlateau):
+        def step(self, metrics, *args, **kwargs):
+            self.seen = [*getattr(self, "seen", []), metrics]
+            return super().step(metrics, *args, **kwargs)
+
+    sched, history, _ = fit_with_scheduler(lambda opt: Recording(opt, patience=0))
+    assert sched.seen == history.val_loss
+
+
+def test_reduce_on_plateau_lowers_lr_when_val_loss_stalls():
+    x, y = make_data()
+    model = make_model(0)
+    opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)  # 모델을 고치지 않는다: 검증 손실이 그대로다
+    sched = lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    fit(model, batches(x[:64], y[:64]), batches(x[64:], y[64:]), opt, nn.CrossEntropyLoss(), 3,
+        scheduler=sched, progress=False, verbose=False)
+    assert opt.param_groups[0]["lr"] == 0.1 * 0.5 * 0.5  # 에폭 2, 3에서 나아지지 않아 두 번 줄었다
+
+
+@pytest.mark.parametrize("make_scheduler", [
+    lambda opt: lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=4 * 3),
+    lambda opt: lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=2),
+], ids=["one_cycle", "cyclic"])
+def test_cyclic_schedulers_step_per_batch(make_scheduler):
+    sched, _, _ = fit_with_scheduler(make_scheduler)
+    assert sched.last_epoch == 4 * 3
+
+
+def test_scheduler_interval_overrides_the_default():
+    sched, _, _ = fit_with_scheduler(lambda opt: lr_scheduler.StepLR(opt, step_size=1), scheduler_interval="batch")
+    assert sched.last_epoch == 4 * 3
+    sched, _, _ = fit_with_scheduler(lambda opt: lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=3),
+                                     scheduler_interval="epoch")
+    assert sched.last_epoch == 3
+
+
+def test_bad_scheduler_interval():
+    with pytest.raises(ValueError, match="ReduceLROnPlateau"):
+        fit_with_scheduler(lambda opt: lr_scheduler.ReduceLROnPlateau(opt), scheduler_interval="batch")
+    with pytest.raises(ValueError, match="scheduler_interval"):
+        fit_with_scheduler(lambda opt: lr_scheduler.StepLR(opt, step_size=1), scheduler_interval="step")
+    with pytest.raises(ValueError, match="scheduler_interval"):
+        fit_with_scheduler(lambda opt: None, scheduler_interval="Epoch")
+
+
+# --- 가장 좋은 가중치로 바꿔 끼우면 마지막 에폭의 가중치는 history.last_state에 ---------------
+
+
+def erratic_setup():
+    """학습률이 지나치게 커서 가장 좋은 에폭이 마지막이 아닌 학습 (test_restore_best_loads_best_weights와 같다)."""
+    x, y = make_data()
+    model = make_model(0)
+    train = InMemoryLoader(x[:64], y[:64], 16, shuffle=True, generator=torch.Generator().manual_seed(0))
+    opt = torch.optim.SGD(model.parameters(), lr=5.0)
+    return model, train, InMemoryLoader(x[64:], y[64:], 16), opt, nn.CrossEntropyLoss()
+
+
+def run_erratic(restore_best: bool) -> tuple[nn.Module, History]:
+    args = erratic_setup()
+    history = fit(*args, 8, restore_best=restore_best, progress=False, verbose=False)
+    return args[0], history
+
+
+def test_last_state_holds_last_epoch_weights_after_restoring_best():
+    model, history = run_erratic(restore_best=True)
+    assert history.best_epoch < len(history), "테스트 가정: 가장 좋은 에폭이 마지막이 아니어야 한다"
+    last_model, last_history = run_erratic(restore_best=False)
+    assert last_history.last_state is None
+    assert history.last_state is not None and history.last_state.keys() == last_model.state_dict().keys()
+    for name, tensor in last_model.state_dict().items():
+        assert torch.equal(history.last_state[name], tensor), name
+    for name, tensor in model.state_dict().items():  # 모델에는 가장 좋은 가중치
+        assert torch.equal(tensor, history.best_state[name]), name
+
+
+def test_last_state_is_none_when_nothing_was_swapped():
+    _, history = run_fit(epochs=1)  # 가장 좋은 에폭이 마지막 에폭
+    assert history.best_epoch == len(history) and history.last_state is None
+
+
+def test_last_state_is_reset_by_each_fit_call():
+    args = erratic_setup()
+    history = fit(*args, 8, progress=False, verbose=False)
+    assert history.best_epoch < len(history) and history.last_state is not None
+    fit(*args, 9, restore_best=False, history=history, progress=False, verbose=False)
+    assert history.last_state is None
+
+
+def test_last_state_is_memory_only_like_best_state():
+    _, history = run_erratic(restore_best=True)
+    assert history.last_state is not None
+    assert "last_state" not in history.as_dict() and "last_state" not in repr(history)
+    restored = History.from_dict({**history.as_dict(), "last_state": {"w": torch.zeros(1)}})
+    assert restored.last_state is None and restored == history
