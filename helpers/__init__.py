@@ -22,6 +22,7 @@ _LAZY = {  # 이름 → 처음 쓰일 때 불러올 모듈
     # IDX 파일 Dataset과 클래스 이름 (2장)
     "FASHION_CLASSES": "helpers.mnist_files",
     "FASHION_CLASSES_EN": "helpers.mnist_files",
+    "IDXFileError": "helpers.mnist_files",
     "MNISTFiles": "helpers.mnist_files",
     # 로더 속도 재기 (2장)
     "loader_speed_table": "helpers.benchmark",
@@ -42,6 +43,11 @@ _LAZY = {  # 이름 → 처음 쓰일 때 불러올 모듈
     "save_training_state": "helpers.checkpoint",
     # 장에서 쓰는 파일 (6장의 그림)
     "asset_path": "helpers.assets",
+    # 내 그림으로 예측하기 (6장)
+    "ImageInputError": "helpers.images",
+    "check_model_input": "helpers.images",
+    "load_digit_image": "helpers.images",
+    "predict_digit": "helpers.images",
     # glue, 예상한 오류, 실행 환경 한 줄
     "CaughtError": "helpers.book",
     "environment_line": "helpers.book",

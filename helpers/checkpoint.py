@@ -3,20 +3,25 @@
 - ``save(obj, path)``: 같은 폴더의 임시 파일에 다 쓴 뒤 이름만 바꾼다(``os.replace``).
   저장 도중에 멈추거나 실패해도 이전 체크포인트는 그대로 남는다.
 - ``load(path, model=None, map_location="cpu")``: 언제나 ``weights_only=True``로 읽는다.
-  파일이 없거나, 잘렸거나, 코드를 실행하려 하거나, 모델과 맞지 않으면 무엇을 하면 되는지
-  한국어로 알려 준다. ``model``을 주면 가중치를 그 모델에 넣는다.
+  파일이 없거나, 잘렸거나 손상되었거나, 코드를 실행하려 하거나, 모델과 맞지 않으면 무엇을 하면
+  되는지 한국어로 알려 준다. ``model``을 주면 가중치를 그 모델에 넣는다.
 - ``save_training_state`` / ``load_training_state`` / ``epoch_saver``: ``helpers.train.fit``을
   멈췄다가 이어서 학습하기 위한 것 (모델, 옵티마이저, 스케줄러, 기록, 난수 상태).
   모든 값을 텐서·숫자·문자열·리스트·딕셔너리로 바꿔 저장하므로 ``weights_only=True``로 읽힌다.
 """
 from __future__ import annotations
 
+import _compat_pickle
+import io
 import os
 import pickle
+import pickletools
 import random
+import struct
 import zipfile
+from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 import numpy as np
 import torch
@@ -29,6 +34,7 @@ __all__ = [
     "CheckpointError",
     "CheckpointMismatchError",
     "CheckpointNotFoundError",
+    "DamagedCheckpointError",
     "UnsafeCheckpointError",
     "epoch_saver",
     "load",
@@ -52,8 +58,15 @@ class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
     """체크포인트 파일이 없다."""
 
 
+class DamagedCheckpointError(CheckpointError):
+    """파일이 잘렸거나 손상되었다. 또는 애초에 ``torch.save``로 저장한 파일이 아니다."""
+
+
 class UnsafeCheckpointError(CheckpointError):
-    """파일이 텐서와 기본 자료형이 아닌 것을 만들려 해서 ``weights_only=True``가 거절했다."""
+    """파일이 텐서와 기본 자료형이 아닌 것을 만들려 해서 ``weights_only=True``가 거절했다.
+
+    pickle이 끝까지 온전하고 그 안에서 허락되지 않은 이름(``names``)을 찾았을 때만 이 오류다.
+    """
 
     def __init__(self, message: str, names: list[str]) -> None:
         super().__init__(message)
@@ -83,9 +96,11 @@ class CheckpointMismatchError(CheckpointError):
 def save(obj: Any, path: PathLike) -> Path:
     """``obj``를 ``torch.save``로 ``path``에 저장하고 그 경로를 돌려준다.
 
-    같은 폴더의 임시 파일(``.이름.….tmp``)에 끝까지 쓰고 디스크에 내린(``fsync``) 뒤에야
+    같은 폴더의 임시 파일(``.이름.<pid>.<무작위>.tmp``)에 끝까지 쓰고 디스크에 내린(``fsync``) 뒤에야
     ``os.replace``로 이름을 바꾼다. 이름 바꾸기는 한 번에 일어나므로, 저장 도중에 실패하거나
-    멈추면 ``path``에는 이전 파일이 그대로 남고 임시 파일은 지워진다.
+    멈추면 ``path``에는 이전 파일이 그대로 남고 임시 파일은 지워진다. 프로세스가 통째로 죽어
+    (``kill -9``, 커널 재시작) 남은 임시 파일은 다음에 같은 경로에 저장할 때 지운다
+    (``helpers.files.remove_stale_temp_files``).
     """
     path = Path(path)
     try:
@@ -119,7 +134,9 @@ def load(
     - ``model``을 주면 읽은 가중치를 ``load_state_dict``(아래)로 그 모델에 넣는다. 파일이
       ``state_dict`` 자체이거나, ``{"model": state_dict, ...}``처럼 ``"model"`` 키에 담겨 있으면 된다.
 
-    실패하면 ``CheckpointError``(또는 그 하위 클래스)를 무엇을 하면 되는지와 함께 일으킨다.
+    실패하면 ``CheckpointError``(또는 그 하위 클래스)를 무엇을 하면 되는지와 함께 일으킨다:
+    잘렸거나 손상되었거나 체크포인트가 아니면 ``DamagedCheckpointError``, 허락되지 않은 것을
+    만들려 하면 ``UnsafeCheckpointError``(그 이름들과 함께).
     """
     path = Path(path)
     if not path.is_file():
@@ -127,25 +144,41 @@ def load(
     try:
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        if "weights only" in str(exc).lower() or "weights_only" in str(exc).lower():
-            names = _unsafe_globals(path)
-            raise UnsafeCheckpointError(_unsafe_message(path, names), names) from exc
-        raise CheckpointError(_corrupt_message(path, exc)) from exc
+        raise _refusal(path, exc) from exc
     except RuntimeError as exc:
         if "CUDA" in str(exc) and "deserialize" in str(exc):
             raise CheckpointError(
                 f"{path}은(는) GPU에서 저장한 파일인데, 이 기계에서는 CUDA GPU를 쓸 수 없습니다.\n"
                 "map_location='cpu'로 읽으세요 (이 함수의 기본값입니다)."
             ) from exc
-        raise CheckpointError(_corrupt_message(path, exc)) from exc
+        raise DamagedCheckpointError(_corrupt_message(path, exc)) from exc
     except PermissionError as exc:
         raise CheckpointError(f"{path}을(를) 읽을 권한이 없습니다. 파일의 권한이나 소유자를 확인하세요.") from exc
-    except (OSError, EOFError, KeyError, ValueError, IndexError, zipfile.BadZipFile) as exc:
-        # 잘린 zip은 torch 안에서 RuntimeError, OSError(EINVAL), EOFError 등 여러 모양으로 드러난다
-        raise CheckpointError(_corrupt_message(path, exc)) from exc
+    except _DAMAGE as exc:
+        raise DamagedCheckpointError(_corrupt_message(path, exc)) from exc
     if model is not None:
         load_state_dict(model, _model_state(obj, path))
     return obj
+
+
+# 잘리거나 망가진 파일은 torch 안에서 RuntimeError 말고도 여러 모양으로 드러난다
+_DAMAGE = (OSError, EOFError, KeyError, ValueError, IndexError, TypeError, AssertionError,
+           struct.error, zipfile.BadZipFile)
+
+
+def _refusal(path: Path, exc: pickle.UnpicklingError) -> CheckpointError:
+    """weights_only 읽기가 거절했을 때 알맞은 오류: 위험한 파일, 읽지 못하는 형식, 또는 손상된 파일.
+
+    "위험하다"는 pickle이 끝까지 온전하고 허락되지 않은 이름을 실제로 댈 수 있을 때만 말한다.
+    잘린 파일이나 아무 바이트는 그 이름을 댈 수 없으므로 손상된 파일이다.
+    """
+    scan = _scan_pickle(path)
+    refused = "weights only" in str(exc).lower() or "weights_only" in str(exc).lower()
+    if scan is not None and scan.unsafe and refused:
+        return UnsafeCheckpointError(_unsafe_message(path, scan.unsafe), scan.unsafe)
+    if scan is not None and scan.protocol > _WEIGHTS_ONLY_PROTOCOL:
+        return CheckpointError(_protocol_message(path, scan.protocol))
+    return DamagedCheckpointError(_corrupt_message(path, exc))
 
 
 def load_state_dict(model: nn.Module, state_dict: Mapping[str, Any]) -> nn.Module:
@@ -194,8 +227,10 @@ def _model_state(obj: Any, path: Path) -> Mapping[str, Any]:
 
 
 def _first_line(exc: BaseException) -> str:
-    """오류 메시지의 첫 문장."""
+    """오류 메시지의 첫 문장 (torch가 weights_only 오류 앞에 붙이는 긴 안내는 건너뛴다)."""
     text = str(exc).strip()
+    if "WeightsUnpickler error:" in text:
+        text = text.split("WeightsUnpickler error:", 1)[1].strip()
     if not text:
         return "(메시지 없음)"
     return text.splitlines()[0].split(". ")[0]
@@ -247,20 +282,117 @@ def _corrupt_message(path: Path, exc: BaseException) -> str:
     if path.suffix == ".safetensors":
         hint = "\nsafetensors 파일은 torch.load가 아니라 safetensors.torch.load_file로 읽습니다."
     return (
-        f"체크포인트 {path}({size:,}바이트)를 읽지 못했습니다: 파일이 잘렸거나 손상되었습니다.\n"
+        f"체크포인트 {path}({size:,}바이트)를 읽지 못했습니다: 파일이 잘렸거나 손상되었습니다 "
+        "(torch.save로 저장한 파일이 아닐 수도 있습니다).\n"
         "저장하는 도중에 멈췄거나, 복사·내려받기가 끝나지 않았을 수 있습니다.\n"
-        "이전 체크포인트를 쓰거나, 다시 학습해서 저장하세요 "
-        "(helpers.checkpoint.save는 저장 도중에 멈춰도 이전 파일을 남깁니다)."
+        "다른 곳에 둔 사본이 있으면 다시 복사하거나 내려받으세요. 없으면 이전 체크포인트를 쓰거나, "
+        "다시 학습해서 저장하세요 (helpers.checkpoint.save는 저장 도중에 멈춰도 이전 파일을 남깁니다)."
         f"{hint}\n(원래 오류: {type(exc).__name__}: {_first_line(exc)[:200]})"
     )
 
 
-def _unsafe_globals(path: Path) -> list[str]:
-    """파일이 불러오려는 것 가운데 ``weights_only``가 허락하지 않는 이름들 (실행하지 않고 읽는다)."""
+def _protocol_message(path: Path, protocol: int) -> str:
+    return (
+        f"{path}은(는) 손상되지 않았지만, weights_only=True가 읽지 못하는 pickle 형식"
+        f"(protocol {protocol})으로 저장되어 있습니다.\n"
+        "직접 저장한 파일이라면 pickle_protocol을 주지 않고 torch.save(또는 helpers.checkpoint.save)로 "
+        "다시 저장하세요."
+    )
+
+
+# ---------------------------------------------------------------------------
+# pickle을 실행하지 않고 읽기: 무엇을 불러오려는지
+# ---------------------------------------------------------------------------
+
+_WEIGHTS_ONLY_PROTOCOL = 3  # weights_only가 읽는 가장 높은 pickle protocol (torch.save의 기본값은 2)
+_LEGACY_PICKLES = 4         # 예전(zip이 아닌) 형식의 앞부분: 매직 넘버, 프로토콜, 시스템 정보, 객체
+_SCAN_LIMIT = 64 * 2**20    # 예전 형식에서 pickle을 찾아 읽을 앞부분의 크기
+_STRINGS = {"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8"}
+
+
+class _PickleScan(NamedTuple):
+    """``_scan_pickle``이 알아낸 것."""
+
+    unsafe: list[str]  # weights_only가 허락하지 않는 이름들
+    protocol: int      # 객체 pickle의 protocol
+
+
+def _scan_pickle(path: Path) -> _PickleScan | None:
+    """체크포인트의 pickle을 실행하지 않고 명령만 읽는다(``pickletools``).
+
+    zip 형식이면 ``data.pkl``을, 예전 형식이면 앞의 pickle 넷을 읽는다. 어느 것이든 끝(STOP)까지
+    온전하지 않으면 ``None``: 잘렸거나 손상된 파일이다.
+    """
     try:
-        return list(torch.serialization.get_unsafe_globals_in_checkpoint(path))
-    except Exception:  # 아주 오래된 형식 등: 이름을 몰라도 메시지는 낼 수 있다
-        return []
+        names, protocol = set(), 0
+        for stream in _pickle_streams(path):
+            found, protocol = _pickle_globals(stream)
+            names |= found
+        allowed = _allowed_globals()
+    except Exception:  # 어떤 모양으로 망가졌든 "온전하지 않다"
+        return None
+    return _PickleScan(sorted(n for n in names if n not in allowed), protocol)
+
+
+def _pickle_streams(path: Path) -> list[io.BytesIO]:
+    """읽을 pickle들: zip 형식(``PK``로 시작)이면 ``data.pkl`` 하나, 아니면 앞부분에 이어 붙은 넷."""
+    with open(path, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":
+            f.seek(0)
+            stream = io.BytesIO(f.read(_SCAN_LIMIT))
+            return [stream] * _LEGACY_PICKLES  # 같은 스트림에서 차례로
+        with zipfile.ZipFile(f) as archive:  # torch처럼: 첫 항목의 폴더 안의 data.pkl
+            folder = archive.namelist()[0].split("/", 1)[0]
+            return [io.BytesIO(archive.read(f"{folder}/data.pkl"))]
+
+
+def _pickle_globals(stream: io.BytesIO) -> tuple[set[str], int]:
+    """pickle 하나가 불러오는 이름들(``모듈.이름``)과 protocol. STOP까지 읽지 못하면 ``ValueError``.
+
+    ``GLOBAL``·``INST``는 이름이 명령에 붙어 있고, ``STACK_GLOBAL``(protocol 4부터)은 바로 앞에
+    쌓은 문자열 둘을 쓴다. 그 둘을 확실히 알 수 없으면 "알 수 없는 이름"으로 센다.
+    """
+    names, protocol = set(), 0
+    memo: dict[int, Any] = {}
+    pushed: deque = deque([None, None], maxlen=2)  # 마지막 두 명령이 쌓은 문자열 (문자열이 아니면 None)
+    for op, arg, _ in pickletools.genops(stream):
+        if op.name == "PROTO":
+            protocol = arg
+        if op.name in ("GLOBAL", "INST"):
+            names.add(_python3_name(*arg.split(" ", 1)))
+        elif op.name == "STACK_GLOBAL":
+            module, name = pushed
+            known = isinstance(module, str) and isinstance(name, str)
+            names.add(f"{module}.{name}" if known else "(알 수 없는 이름)")
+        if op.name == "MEMOIZE":
+            memo[len(memo)] = pushed[-1]
+        elif op.name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            memo[arg] = pushed[-1]
+        elif op.name in ("GET", "BINGET", "LONG_BINGET"):
+            pushed.append(memo.get(arg))
+        else:
+            pushed.append(arg if op.name in _STRINGS else None)
+    return names, protocol
+
+
+def _python3_name(module: str, name: str) -> str:
+    """pickle에 적힌 Python 2식 이름(``__builtin__.exec``)을 torch처럼 Python 3 이름(``builtins.exec``)으로."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+    else:
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+    return f"{module}.{name}"
+
+
+def _allowed_globals() -> set[str]:
+    """``weights_only=True``가 허락하는 이름들: torch의 기본 목록과 ``add_safe_globals``로 더한 것.
+
+    ``torch.serialization.get_unsafe_globals_in_checkpoint``가 쓰는 목록과 같다 (그 함수는 zip 형식의
+    protocol 2 파일만 읽으므로 여기서는 목록만 빌린다).
+    """
+    from torch import _weights_only_unpickler as weights_only
+
+    return set(weights_only._get_allowed_globals()) | set(weights_only._get_user_allowed_globals())
 
 
 def _unsafe_message(path: Path, names: list[str]) -> str:

@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+import re
+
 import torch
 
 __all__ = ["DeviceError", "get_device", "describe_device"]
@@ -27,6 +29,8 @@ def _name_hint(request: str) -> str:
         return " 장치 이름이 비어 있습니다. 자동으로 고르려면 None을 주세요."
     if normalized.split(":")[0] == "gpu":
         return " PyTorch에서 NVIDIA GPU의 이름은 'gpu'가 아니라 'cuda'입니다."
+    if re.fullmatch(r"[a-z]+:-\d+", normalized):
+        return " 장치 번호는 0부터 세며, 음수는 쓸 수 없습니다."
     if normalized != request:
         try:
             torch.device(normalized)
@@ -36,13 +40,29 @@ def _name_hint(request: str) -> str:
     return ""
 
 
+def _cpu(request: str | torch.device, device: torch.device) -> torch.device:
+    """CPU는 번호 없는 장치 하나다: ``"cpu"``와 ``"cpu:0"``만 받아 ``torch.device("cpu")``로 돌려준다."""
+    if device.index not in (None, 0):
+        raise DeviceError(
+            f"{request!r}를 요청했지만 CPU에는 번호로 나뉜 장치가 없습니다 "
+            "(코어가 여러 개여도 PyTorch에서 CPU 장치는 하나입니다). 'cpu'를 쓰세요. "
+            "쓸 코어(스레드) 수는 torch.set_num_threads로 정합니다."
+        )
+    return torch.device("cpu")
+
+
 def get_device(request: str | torch.device | None = None) -> torch.device:
     """쓸 장치를 돌려준다.
 
     ``request``가 없으면(``None`` 또는 ``"auto"``) CUDA GPU, 애플 실리콘의 MPS, CPU 순서로
     쓸 수 있는 첫 장치를 고른다. ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``처럼 직접 주면
     그 장치가 실제로 있는지 확인하고, 없으면 무엇을 하면 되는지 한국어로 알려 주는
-    ``DeviceError``를 낸다.
+    ``DeviceError``를 낸다. 번호도 확인한다: GPU 수를 넘는 ``"cuda:N"``은 물론, MPS와 CPU는
+    장치가 하나뿐이므로 ``"mps:1"``, ``"cpu:1"``처럼 0이 아닌 번호도 오류다.
+
+    ``"cpu:0"``은 ``torch.device("cpu")``로 돌려준다. CPU 텐서의 ``.device``는 언제나 번호 없는
+    ``cpu``이고 ``torch.device("cpu:0") != torch.device("cpu")``이므로, 번호를 남기면
+    ``x.device == device`` 같은 비교가 틀어진다.
     """
     if request is None or request == "auto":
         if torch.cuda.is_available():
@@ -61,7 +81,7 @@ def get_device(request: str | torch.device | None = None) -> torch.device:
         ) from exc
 
     if device.type == "cpu":
-        return device
+        return _cpu(request, device)
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise DeviceError(
@@ -81,6 +101,10 @@ def get_device(request: str | torch.device | None = None) -> torch.device:
             raise DeviceError(
                 f"{request!r}를 요청했지만 MPS(애플 실리콘의 GPU)를 쓸 수 없습니다. "
                 "macOS의 애플 실리콘 Mac에서만 쓸 수 있습니다. 'cpu'를 쓰거나 장치를 비워 두세요."
+            )
+        if device.index not in (None, 0):
+            raise DeviceError(
+                f"{request!r}를 요청했지만 MPS 장치는 하나뿐입니다 (번호는 mps:0뿐). 'mps'를 쓰세요."
             )
         return device
     raise DeviceError(

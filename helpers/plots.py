@@ -58,19 +58,67 @@ def setup_style() -> None:
     )
 
 
+def _as_image_batch(images: Any) -> torch.Tensor:
+    """``images``를 ``[N, H, W]`` (흑백) 또는 ``[N, H, W, 3]`` (컬러) 텐서로 바꾼다."""
+    if not isinstance(images, torch.Tensor):
+        try:
+            images = torch.as_tensor(images)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise TypeError(f"images는 텐서나 NumPy 배열이어야 합니다 (받은 것: {type(images).__name__}).") from exc
+    images = images.detach().cpu()
+    shape = list(images.shape)
+    if images.dim() == 2:  # 한 장 [H, W]
+        images = images.unsqueeze(0)
+    elif images.dim() == 4:
+        if images.shape[1] == 1:
+            images = images[:, 0]
+        elif images.shape[1] == 3:
+            images = images.permute(0, 2, 3, 1)  # matplotlib의 컬러 그림은 [H, W, 3]
+        else:
+            hint = " 채널이 마지막에 있다면 images.permute(0, 3, 1, 2)로 바꾸세요." if shape[-1] in (1, 3) else ""
+            raise ValueError(f"images의 채널은 1개(흑백)나 3개(RGB)여야 합니다 (받은 모양 {shape}).{hint}")
+    elif images.dim() != 3:
+        raise ValueError(f"images의 모양은 [H, W], [N, H, W], [N, 1, H, W], [N, 3, H, W] 가운데 하나여야 합니다 (받은 모양 {shape}).")
+    if len(images) == 0:
+        raise ValueError(f"그릴 이미지가 없습니다 (받은 모양 {shape}). 이미지가 한 장 이상 있어야 합니다.")
+    return images
+
+
+def _rgb_for_imshow(image: torch.Tensor) -> torch.Tensor:
+    """컬러 한 장을 matplotlib이 그리는 범위로: uint8은 그대로, 실수는 0~1 밖이면 가장 어두운~밝은 값을 0~1로."""
+    if image.dtype == torch.uint8:
+        return image
+    image = image.float()
+    low, high = image.min(), image.max()
+    if low < 0 or high > 1:  # 정규화한 이미지 등: 흑백 그림처럼 장마다 범위를 맞춘다
+        image = (image - low) / (high - low).clamp_min(1e-12)
+    return image
+
+
 def show_images(
-    images: torch.Tensor,
+    images: Any,
     titles: Sequence[str] | None = None,
     ncols: int = 8,
     size: float = 1.3,
     cmap: str = "gray",
     suptitle: str | None = None,
 ):
-    """흑백 이미지 여러 장을 격자로 그린다. ``images``: ``[N, 28, 28]`` 또는 ``[N, 1, 28, 28]``."""
-    images = images.detach().cpu()
-    if images.dim() == 4:
-        images = images[:, 0]
+    """이미지 여러 장을 격자로 그린다. 텐서나 NumPy 배열.
+
+    ``images``: 흑백 ``[N, H, W]`` 또는 ``[N, 1, H, W]``, 컬러 ``[N, 3, H, W]``, 한 장 ``[H, W]``.
+    3차원은 언제나 흑백 N장이다: 컬러 한 장 ``[3, H, W]``는 ``images.unsqueeze(0)``으로 준다.
+    ``titles``를 주면 이미지마다 하나씩, 이미지 수와 같은 개수여야 한다.
+    """
+    images = _as_image_batch(images)
     n = len(images)
+    if titles is not None:
+        if isinstance(titles, str):
+            raise TypeError("titles에는 이미지마다 제목 하나씩 담은 목록을 주세요. 그림 전체의 제목은 suptitle=입니다.")
+        titles = list(titles)
+        if len(titles) != n:
+            raise ValueError(f"제목이 {len(titles)}개인데 이미지는 {n}장입니다. 이미지마다 제목을 하나씩 주세요.")
+    if ncols < 1:
+        raise ValueError(f"ncols는 1 이상이어야 합니다 (받은 값: {ncols}).")
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if titles else 0)),
@@ -78,7 +126,8 @@ def show_images(
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
-            ax.imshow(images[i].numpy(), cmap=cmap)
+            image = images[i] if images.dim() == 3 else _rgb_for_imshow(images[i])
+            ax.imshow(image.numpy(), cmap=cmap)
             if titles is not None:
                 ax.set_title(titles[i], fontsize=9)
     if suptitle:

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import io
+import os
 import random
+import shlex
 import zipfile
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -181,6 +184,145 @@ def test_unsafe_checkpoint_is_refused_and_its_code_never_runs(tmp_path):
     assert "builtins.exec" in info.value.names
     assert "builtins.exec" in str(info.value) and "safetensors" in str(info.value)
     assert not marker.exists()
+
+
+# ---------------------------------------------------------------------------
+# 손상된 파일과 위험한 파일을 가려내기
+# ---------------------------------------------------------------------------
+
+def checkpoint_bytes(obj, **save_kwargs) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(obj, buffer, **save_kwargs)
+    return buffer.getvalue()
+
+
+def load_error(tmp_path, data: bytes, name: str = "bad.pt") -> ckpt.CheckpointError:
+    """``data``를 파일로 써서 ``load``하고, 일으킨 오류를 돌려준다 (CheckpointError가 아니면 테스트가 실패한다)."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ckpt.CheckpointError) as info:
+        ckpt.load(path)
+    return info.value
+
+
+def damage_verdict(tmp_path, data: bytes) -> str | None:
+    """``load``가 손상된 파일이라고 알맞게 말하면 ``None``, 아니면 무엇이 잘못되었는지."""
+    path = tmp_path / "bad.pt"
+    path.write_bytes(data)
+    try:
+        ckpt.load(path)
+    except ckpt.UnsafeCheckpointError:
+        return "위험하다고 했다"
+    except ckpt.CheckpointError as exc:
+        message = str(exc)
+        if not all(words in message for words in ("잘렸거나 손상되었습니다", "사본", "다시 학습해서 저장")):
+            return "무엇을 하면 되는지 말하지 않았다"
+        if "Weights only load failed" in message:  # torch의 "weights_only=False로 다시 읽어 보라"는 안내
+            return "torch의 weights_only 안내가 섞였다"
+        return None if isinstance(exc, ckpt.DamagedCheckpointError) else type(exc).__name__
+    except Exception as exc:
+        return f"torch의 오류가 그대로 나왔다 ({type(exc).__name__})"
+    return "읽혔다"
+
+
+def assert_all_damaged(tmp_path, samples: dict) -> None:
+    """``samples``(설명 → 바이트)가 모두 손상된 파일로 알려지는지. 아니면 어긋난 것을 모두 모아 보여 준다."""
+    wrong = {what: verdict for what, data in samples.items() if (verdict := damage_verdict(tmp_path, data))}
+    counts = Counter(wrong.values())
+    assert not wrong, f"{len(wrong)}/{len(samples)}개가 어긋남: {dict(counts)}; 예: {list(wrong.items())[:5]}"
+
+
+LEGACY = dict(_use_new_zipfile_serialization=False)  # torch 1.6 전의 (zip이 아닌) 형식
+PROTOCOL_4_WARNING = pytest.mark.filterwarnings("ignore:Detected pickle protocol 4")  # torch.load가 내는 경고
+
+
+@pytest.mark.parametrize("fmt", ["zip", "legacy"])
+def test_a_checkpoint_cut_anywhere_is_damaged_never_unsafe(tmp_path, fmt):
+    """진짜 체크포인트를 끝에서 1~64바이트, 앞의 1~64바이트만 남기고, 그 사이는 띄엄띄엄 잘라 본다."""
+    torch.manual_seed(0)
+    data = checkpoint_bytes(small_net(16).state_dict(), **(LEGACY if fmt == "legacy" else {}))
+    assert len(data) > 1000
+    lengths = {*range(1, 65), *range(len(data) - 64, len(data)), *range(65, len(data) - 64, 7)}
+    assert_all_damaged(tmp_path, {f"{n}/{len(data)}바이트": data[:n] for n in sorted(lengths)})
+
+
+def test_random_bytes_and_other_files_are_damaged(tmp_path):
+    rng = random.Random(0)
+    samples = {f"random {i}": rng.randbytes(rng.randint(1, 4096)) for i in range(50)}
+    samples |= {f"zip header {i}": b"PK\x03\x04" + rng.randbytes(rng.randint(0, 4096)) for i in range(10)}
+    samples |= {"empty": b"", "text": "체크포인트가 아닙니다\nnot a checkpoint\n".encode()}
+    assert_all_damaged(tmp_path, samples)
+
+
+class TrainerState:
+    """사용자가 만든 클래스: 이 객체를 통째로 저장하면 weights_only=True로는 읽히지 않는다."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+        self.step = torch.tensor(3)
+
+    def __setstate__(self, state):  # weights_only=False로 읽으면 여기가 실행된다
+        open(state["marker"], "w").close()
+        self.__dict__.update(state)
+
+
+class Exec:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').close()",))
+
+
+class System:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {shlex.quote(self.marker)}",))
+
+
+PAYLOADS = {  # 이름 → (만드는 함수, 오류에 나와야 하는 이름의 일부)
+    "exec": (Exec, "builtins.exec"),
+    "os.system": (System, ".system"),
+    "user class": (TrainerState, "TrainerState"),
+    "numpy array": (lambda marker: np.arange(3), "numpy"),
+}
+
+
+@PROTOCOL_4_WARNING
+@pytest.mark.parametrize("fmt", ["zip", "legacy", "protocol 4"])
+@pytest.mark.parametrize("payload", list(PAYLOADS))
+def test_malicious_checkpoints_are_always_unsafe_and_never_run(tmp_path, payload, fmt):
+    marker = tmp_path / "PWNED"
+    make, expected_name = PAYLOADS[payload]
+    kwargs = {"zip": {}, "legacy": LEGACY, "protocol 4": dict(pickle_protocol=4)}[fmt]
+    data = checkpoint_bytes({"model": small_net().state_dict(), "extra": make(str(marker))}, **kwargs)
+    error = load_error(tmp_path, data, "evil.pt")
+    assert isinstance(error, ckpt.UnsafeCheckpointError), f"{type(error).__name__}: {error}"
+    assert any(expected_name in name for name in error.names), error.names
+    assert all(name in str(error) for name in error.names)
+    assert "만들라는 명령이 들어 있습니다" in str(error)
+    if fmt == "zip":  # torch가 같은 파일에서 찾는 이름과 같다
+        assert sorted(error.names) == sorted(torch.serialization.get_unsafe_globals_in_checkpoint(tmp_path / "evil.pt"))
+    assert not marker.exists()
+
+
+def test_legacy_checkpoint_still_loads(tmp_path):
+    net = small_net()
+    path = tmp_path / "old.pt"
+    path.write_bytes(checkpoint_bytes(net.state_dict(), **LEGACY))
+    other = small_net(8)
+    ckpt.load(path, other)
+    assert same_state(other.state_dict(), net.state_dict())
+
+
+@PROTOCOL_4_WARNING
+def test_intact_file_in_a_newer_pickle_protocol_is_neither_damaged_nor_unsafe(tmp_path):
+    data = checkpoint_bytes(small_net().state_dict(), pickle_protocol=4)
+    error = load_error(tmp_path, data, "p4.pt")
+    assert not isinstance(error, (ckpt.DamagedCheckpointError, ckpt.UnsafeCheckpointError))
+    assert "손상되지 않았지만" in str(error) and "protocol 4" in str(error)
 
 
 # ---------------------------------------------------------------------------

@@ -116,6 +116,54 @@ def test_device_types_outside_the_book_raise(no_accelerator):
         get_device("meta")
 
 
+@pytest.mark.parametrize("request_", ["cpu:0", torch.device("cpu", 0)])
+def test_cpu_zero_is_the_cpu_without_a_number(no_accelerator, request_):
+    """``cpu:0``은 받되 번호 없는 ``cpu``로 돌려준다: CPU 텐서의 ``.device``와 같게 비교되도록."""
+    device = get_device(request_)
+    assert device == torch.device("cpu") and device.index is None
+    assert torch.zeros(1, device=device).device == device
+
+
+@pytest.mark.parametrize("request_", ["cpu:1", "cpu:7", torch.device("cpu", 1)])
+def test_cpu_has_no_numbered_devices(no_accelerator, request_):
+    with pytest.raises(DeviceError, match="CPU에는 번호로 나뉜 장치가 없습니다") as info:
+        get_device(request_)
+    message = str(info.value)
+    assert repr(request_) in message and "'cpu'를 쓰세요" in message
+
+
+@pytest.fixture
+def mps_only(monkeypatch):
+    """애플 실리콘 Mac처럼 보이게 한다: MPS는 있고 CUDA는 없다."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(device_module, "_mps_available", lambda: True)
+
+
+def test_mps_zero_is_accepted(mps_only):
+    assert get_device("mps") == torch.device("mps")
+    assert get_device("mps:0") == torch.device("mps:0")
+
+
+@pytest.mark.parametrize("request_", ["mps:1", "mps:3", torch.device("mps", 1)])
+def test_mps_has_only_device_zero(mps_only, request_):
+    with pytest.raises(DeviceError, match="MPS 장치는 하나뿐입니다") as info:
+        get_device(request_)
+    assert "'mps'를 쓰세요" in str(info.value)
+
+
+def test_mps_index_without_mps_says_mps_is_missing(no_accelerator):
+    with pytest.raises(DeviceError, match="MPS\\(애플 실리콘의 GPU\\)를 쓸 수 없습니다"):
+        get_device("mps:1")
+
+
+@pytest.mark.parametrize("request_", ["cpu:-1", "cuda:-1", "mps:-1"])
+def test_negative_index_raises_korean_error(two_gpus, request_):
+    with pytest.raises(DeviceError, match="음수는 쓸 수 없습니다") as info:
+        get_device(request_)
+    assert repr(request_) in str(info.value)
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
 def test_describe_cpu():
     text = describe_device("cpu")
     assert text.startswith("cpu (스레드 ")

@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
@@ -112,3 +113,92 @@ def test_korean_font_without_distutils():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "NanumGothic" in result.stdout
+
+
+def shown(fig) -> list:
+    """그림의 각 칸에 그려진 배열 (빈 칸은 건너뛴다)."""
+    return [ax.get_images()[0].get_array() for ax in fig.axes if ax.get_images()]
+
+
+def test_show_images_gray_batches_look_as_before():
+    images = torch.randint(0, 256, (3, 28, 28), dtype=torch.uint8)  # 3장의 장처럼 uint8 [N, H, W]
+    for batch in (images, images.unsqueeze(1)):
+        fig = show_images(batch, titles=["a", "b", "c"], ncols=8)
+        try:
+            arrays = shown(fig)
+            assert len(arrays) == 3 and all(a.shape == (28, 28) for a in arrays)
+            assert (arrays[1] == images[1].numpy()).all()
+            assert tuple(fig.get_size_inches()) == pytest.approx((1.3 * 3, 1.3 + 0.4))
+        finally:
+            plt.close(fig)
+
+
+def test_show_images_three_dim_is_always_a_gray_batch():
+    fig = show_images(torch.rand(3, 5, 5))  # 첫 축이 3이어도 흑백 3장 (5장의 커널 그림처럼)
+    try:
+        assert [a.shape for a in shown(fig)] == [(5, 5)] * 3
+    finally:
+        plt.close(fig)
+
+
+def test_show_images_rgb_batch_is_drawn_in_colour():
+    images = torch.zeros(2, 3, 8, 8)
+    images[:, 0] = 1.0  # 빨강
+    fig = show_images(images, titles=["빨강", "빨강"])
+    try:
+        arrays = shown(fig)
+        assert [a.shape for a in arrays] == [(8, 8, 3)] * 2
+        assert (arrays[0][..., 0] == 1).all() and (arrays[0][..., 1:] == 0).all()
+        assert render_png(fig).startswith(b"\x89PNG")
+    finally:
+        plt.close(fig)
+
+
+def test_show_images_normalized_rgb_draws_without_clipping_warning():
+    fig = show_images(torch.randn(2, 3, 8, 8) * 2)  # 정규화한 컬러 이미지: 0~1 밖의 값
+    try:
+        assert render_png(fig).startswith(b"\x89PNG")
+        assert all(0 <= a.min() and a.max() <= 1 for a in shown(fig))
+    finally:
+        plt.close(fig)
+
+
+def test_show_images_single_image():
+    fig = show_images(torch.rand(28, 28), titles=["한 장"])
+    try:
+        assert len(fig.axes) == 1 and shown(fig)[0].shape == (28, 28)
+        assert fig.axes[0].get_title() == "한 장"
+    finally:
+        plt.close(fig)
+
+
+def test_show_images_numpy_array():
+    fig = show_images(np.random.rand(2, 1, 28, 28), titles=["가", "나"])
+    try:
+        assert [a.shape for a in shown(fig)] == [(28, 28)] * 2
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("images", "kwargs", "error", "message"),
+    [
+        (torch.zeros(0, 28, 28), {}, ValueError, "그릴 이미지가 없습니다"),
+        (torch.zeros(3, 28, 28), {"titles": ["a", "b"]}, ValueError, "제목이 2개인데 이미지는 3장"),
+        (torch.zeros(2, 28, 28), {"titles": ["a", "b", "c"]}, ValueError, "제목이 3개인데 이미지는 2장"),
+        (torch.zeros(2, 28, 28), {"titles": "예시"}, TypeError, "suptitle="),
+        (torch.zeros(2, 2, 28, 28), {}, ValueError, "1개(흑백)나 3개(RGB)"),
+        (torch.zeros(2, 4, 28, 28), {}, ValueError, "1개(흑백)나 3개(RGB)"),
+        (torch.zeros(2, 28, 28, 3), {}, ValueError, "permute(0, 3, 1, 2)"),
+        (torch.zeros(28), {}, ValueError, "[H, W], [N, H, W]"),
+        (torch.zeros(2, 28, 28), {"ncols": 0}, ValueError, "ncols는 1 이상"),
+        ("images.png", {}, TypeError, "텐서나 NumPy 배열"),
+    ],
+    ids=["empty", "fewer-titles", "more-titles", "str-title", "2ch", "4ch", "channels-last", "1d", "ncols0", "str"],
+)
+def test_show_images_rejects_with_korean_message(images, kwargs, error, message):
+    before = plt.get_fignums()
+    with pytest.raises(error) as info:
+        show_images(images, **kwargs)
+    assert message in str(info.value)
+    assert plt.get_fignums() == before  # 오류를 내기 전에 빈 그림을 만들어 두지 않는다
