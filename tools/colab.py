@@ -301,15 +301,18 @@ def strip_unused_parameters(source: str, used_code: str) -> str:
 
 def _intro_cell(doc: str, executed_with: dict) -> nbformat.NotebookNode:
     env = executed_with or {}
-    where = " · ".join(f"{k} {env[k]}" for k in ("torch", "device") if k in env) or "책을 만들 때의 환경"
+    device = env.get("device", "")
+    device = re.sub(r"^cpu \((\d+) cores\)$", r"CPU \1코어", device)  # tools/outputs.py가 적는 모양
+    device = re.sub(r"^cuda \((.+)\)$", r"GPU \1", device)
+    where = ", ".join(part for part in (f"torch {env['torch']}" if "torch" in env else "", device) if part)
     return nbformat.v4.new_markdown_cell(
-        f"> **Colab판** — 이 노트북은 HTML 책의 [이 장]({page_url(doc)})을 Colab에서 실행하도록 "
-        "자동으로 만든 것입니다.\n"
+        f"> **Colab판** — 이 노트북은 HTML 책의 [이 장]({page_url(doc)})을 Colab에서 실행할 수 있도록 "
+        "자동으로 변환한 것입니다.\n"
         ">\n"
-        "> - 위에서부터 차례로 실행하세요(런타임 → 모두 실행). GPU를 쓰려면 런타임 → 런타임 유형 변경에서 GPU를 고릅니다.\n"
-        f"> - 본문의 **굵은 숫자**는 책을 만들 때 실행한 결과({where})입니다. "
-        "여러분의 실행에서는 장치와 버전에 따라 조금 다를 수 있습니다.\n"
-        "> - 풀이는 눌러서 펼칩니다. 코드 풀이 셀은 실행하거나 두 번 눌러 코드를 볼 수 있습니다."
+        "> - 위에서부터 차례로 실행합니다(런타임 → 모두 실행). GPU를 쓰려면 런타임 → 런타임 유형 변경에서 GPU를 고릅니다.\n"
+        f"> - 본문의 **굵은 숫자**는 책을 만들 때 실행한 결과입니다({where or '책을 만들 때의 환경'}). "
+        "여러분이 실행한 결과는 장치와 버전에 따라 조금 다를 수 있습니다.\n"
+        "> - 풀이는 제목을 눌러 펼쳐 봅니다. 코드 풀이 셀은 바로 실행할 수도 있고, 두 번 눌러 코드를 볼 수도 있습니다."
     )
 
 
