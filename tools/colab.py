@@ -73,13 +73,17 @@ def page_url(doc: str, anchor: str | None = None) -> str:
     return html_base_url() + doc + ".html" + (f"#{anchor}" if anchor else "")
 
 
-def _title(path: Path) -> str:
-    """문서의 첫 ``# 제목``."""
-    text = path.read_text(encoding="utf-8")
+def _markdown_text(path: Path) -> str:
+    """문서의 마크다운: ``.md``는 파일 그대로, 노트북은 마크다운 셀을 이은 것."""
     if path.suffix == ".ipynb":
-        text = "\n".join(c.source for c in read(path).cells if c.cell_type == "markdown")
+        return "\n".join(c.source for c in read(path).cells if c.cell_type == "markdown")
+    return path.read_text(encoding="utf-8")
+
+
+def _title(text: str, fallback: str) -> str:
+    """마크다운의 첫 ``# 제목`` (없으면 ``fallback``)."""
     match = re.search(r"^# (.+)$", text, re.M)
-    return match.group(1).strip() if match else path.stem
+    return match.group(1).strip() if match else fallback
 
 
 def _documents() -> dict[str, Path]:
@@ -91,16 +95,9 @@ def _documents() -> dict[str, Path]:
     return docs
 
 
-def _labels(docs: dict[str, Path]) -> dict[str, tuple[str, str]]:
-    """``(label)=`` 이름표 → (문서, 그 아래 제목)."""
-    found = {}
-    for doc, path in docs.items():
-        text = path.read_text(encoding="utf-8")
-        if path.suffix == ".ipynb":
-            text = "\n".join(c.source for c in read(path).cells if c.cell_type == "markdown")
-        for match in re.finditer(r"^\(([\w-]+)\)=\s*\n+#+\s*(.+)$", text, re.M):
-            found[match.group(1)] = (doc, match.group(2).strip())
-    return found
+def _labels(doc: str, text: str) -> dict[str, tuple[str, str]]:
+    """문서 하나의 ``(label)=`` 이름표 → (문서, 그 아래 제목)."""
+    return {m.group(1): (doc, m.group(2).strip()) for m in re.finditer(r"^\(([\w-]+)\)=\s*\n+#+\s*(.+)$", text, re.M)}
 
 
 # ---------------------------------------------------------------------------
@@ -317,9 +314,13 @@ def _intro_cell(doc: str, executed_with: dict) -> nbformat.NotebookNode:
 
 
 def book_index() -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    """(문서 → 제목, 이름표 → (문서, 제목)): 링크를 만들 때 쓴다."""
-    docs = _documents()
-    return {name: _title(p) for name, p in docs.items()}, _labels(docs)
+    """(문서 → 제목, 이름표 → (문서, 제목)): 링크를 만들 때 쓴다. 문서마다 한 번 읽는다."""
+    titles, labels = {}, {}
+    for doc, path in _documents().items():
+        text = _markdown_text(path)
+        titles[doc] = _title(text, path.stem)
+        labels.update(_labels(doc, text))
+    return titles, labels
 
 
 def build_edition(path: Path, index=None) -> nbformat.NotebookNode:
@@ -385,28 +386,36 @@ def leftovers(nb: nbformat.NotebookNode) -> list[str]:
     return found
 
 
+def _expected_editions() -> dict[Path, Path]:
+    """있어야 할 판 → 그 장."""
+    return {edition_path(p): p for p in chapter_notebooks()}
+
+
+def _orphan_editions(expected: dict[Path, Path]) -> list[Path]:
+    """``colab/``에 있지만 해당하는 장이 없는 판."""
+    return [p for p in sorted(COLAB.rglob("*.ipynb")) if p not in expected] if COLAB.exists() else []
+
+
 def stale_editions() -> list[str]:
     """판이 없거나 장과 맞지 않거나 장이 없는 판의 목록."""
     problems = []
-    expected = {edition_path(p): p for p in chapter_notebooks()}
+    expected = _expected_editions()
     index = book_index()
     for target, source in expected.items():
         if not target.exists():
             problems.append(f"{target.relative_to(ROOT)}: 없음")
         elif target.read_text(encoding="utf-8") != render(build_edition(source, index)):
             problems.append(f"{target.relative_to(ROOT)}: {relative(source)}와 맞지 않음")
-    for extra in sorted(COLAB.rglob("*.ipynb")) if COLAB.exists() else []:
-        if extra not in expected:
-            problems.append(f"{extra.relative_to(ROOT)}: 해당하는 장이 없음")
+    problems += [f"{extra.relative_to(ROOT)}: 해당하는 장이 없음" for extra in _orphan_editions(expected)]
     return problems
 
 
 def write_all() -> list[Path]:
+    """모든 판을 새로 만들어, 달라진 것만 쓰고 그 목록을 돌려준다. 장이 없는 판은 지운다."""
     written = []
-    expected = {edition_path(p): p for p in chapter_notebooks()}
-    for extra in sorted(COLAB.rglob("*.ipynb")) if COLAB.exists() else []:
-        if extra not in expected:
-            extra.unlink()
+    expected = _expected_editions()
+    for extra in _orphan_editions(expected):
+        extra.unlink()
     index = book_index()
     for target, source in expected.items():
         edition = build_edition(source, index)
