@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from helpers.train import _device_of, to_device
+
 __all__ = ["ImageInputError", "check_model_input", "load_digit_image", "predict_digit"]
 
 _EXPECTED = "숫자 하나를 그린 PNG나 JPEG 그림 파일"
@@ -141,11 +143,9 @@ def predict_digit(
         )
     if device is not None:
         model.to(device)
-    param = next(model.parameters(), None)
-    target = param.device if param is not None else torch.device("cpu")
     model.eval()
     with torch.inference_mode():
-        logits = model(x.to(target))
+        logits = model(to_device(x, _device_of(model)))
     if logits.dim() != 2 or logits.shape[0] != 1:
         raise ValueError(f"모델의 출력 모양이 {_shape(logits)}입니다. 클래스마다 점수 하나인 [1, 클래스 수]여야 합니다.")
     probs = logits.softmax(dim=1)[0].float().cpu()
