@@ -45,11 +45,14 @@ data: setup
 	$(PY) tools/fetch_data.py
 
 # 브라우저 테스트용 Chromium과 한국어 글꼴: root이고 apt-get이 있을 때만 설치한다 (없으면 그 테스트는 건너뜀).
+# CI(CI=true)에서는 설치에 실패하면 여기서 멈춘다 (브라우저 테스트도 건너뛰지 않고 실패한다).
 browser:
 	@if ! command -v chromium > /dev/null && command -v apt-get > /dev/null && [ "$$(id -u)" = 0 ]; then \
 	  echo "Chromium과 한국어 글꼴을 설치합니다 …"; \
-	  (apt-get update -qq && apt-get install -y -qq chromium fonts-nanum > /dev/null) \
-	    || echo "Chromium을 설치하지 못했습니다: 브라우저 테스트는 건너뜁니다."; \
+	  if ! (apt-get update -qq && apt-get install -y -qq chromium fonts-nanum > /dev/null); then \
+	    case "$${CI,,}" in true|1) echo "Chromium을 설치하지 못했습니다: CI에서는 브라우저 테스트를 건너뛸 수 없습니다." >&2; exit 1;; esac; \
+	    echo "Chromium을 설치하지 못했습니다: 브라우저 테스트는 건너뜁니다."; \
+	  fi; \
 	fi
 
 test: setup data browser

@@ -1,4 +1,4 @@
-"""2장의 처리량 측정: 같은 작은 모델을 데이터 파이프라인만 바꿔 가며 한 에폭씩 학습하고 시간을 잰다.
+"""2장의 처리량 측정: 같은 작은 모델을 데이터 파이프라인만 바꿔 가며 학습하고 에폭의 시간을 잰다.
 
 파이프라인 셋 (모두 같은 이미지, 같은 배치 크기, 같은 모델 784-256-128-10, 같은 SGD):
 
@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -18,7 +19,7 @@ from typing import Iterable, Sequence
 import torch
 from torch import nn
 
-__all__ = ["loader_speed_table", "make_mlp", "seconds_per_epoch"]
+__all__ = ["epoch_times", "loader_speed_table", "make_mlp", "seconds_per_epoch"]
 
 SEED_STYLE = "(a) ToTensor() + DataLoader"
 TENSOR_DATASET = "(b) 한 번 바꾼 텐서 + TensorDataset + DataLoader"
@@ -43,21 +44,28 @@ def _synchronize(device: torch.device) -> None:
         torch.mps.synchronize()
 
 
-def seconds_per_epoch(
+def epoch_times(
     loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
     device: torch.device | str,
-    epochs: int = 1,
+    epochs: int = 3,
     seed: int = 0,
     lr: float = 0.01,
-) -> tuple[float, float]:
-    """새 모델을 ``loader``로 ``epochs``번 학습하고 (에폭당 평균 초, 마지막 에폭의 평균 손실)을 돌려준다."""
+    warmup: int = 1,
+) -> tuple[list[float], float]:
+    """새 모델을 ``loader``로 학습하며 에폭마다 시간을 잰다: (잰 에폭들의 초 리스트, 마지막 에폭의 평균 손실).
+
+    1장의 규칙을 따른다. 처음 ``warmup``번의 에폭은 준비 운동이라 재지 않고(작업 프로세스를 띄우는
+    일 같은 일회성 비용이 여기에 들어간다), 이어서 ``epochs``번을 잰다. GPU는 시계를 읽기 전에 동기화한다.
+    """
+    if epochs < 1 or warmup < 0:
+        raise ValueError(f"epochs는 1 이상, warmup은 0 이상이어야 합니다: epochs={epochs}, warmup={warmup}")
     device = torch.device(device)
     torch.manual_seed(seed)  # 모든 파이프라인이 같은 초기 가중치에서 시작한다
     model = make_mlp().to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     times = []
-    for _ in range(epochs):
+    for epoch in range(warmup + epochs):
         _synchronize(device)
         start = time.perf_counter()
         total = torch.zeros((), device=device)
@@ -71,8 +79,22 @@ def seconds_per_epoch(
             total += loss.detach() * len(y)  # .item()을 배치마다 부르지 않는다 (GPU를 기다리게 한다)
             count += len(y)
         _synchronize(device)
-        times.append(time.perf_counter() - start)
-    return sum(times) / len(times), total.item() / max(count, 1)
+        if epoch >= warmup:
+            times.append(time.perf_counter() - start)
+    return times, total.item() / max(count, 1)
+
+
+def seconds_per_epoch(
+    loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    device: torch.device | str,
+    epochs: int = 3,
+    seed: int = 0,
+    lr: float = 0.01,
+    warmup: int = 1,
+) -> tuple[float, float]:
+    """(준비 운동 뒤 잰 ``epochs``번의 에폭 시간의 중앙값(초), 마지막 에폭의 평균 손실). ``epoch_times`` 참고."""
+    times, loss = epoch_times(loader, device, epochs=epochs, seed=seed, lr=lr, warmup=warmup)
+    return statistics.median(times), loss
 
 
 def loader_speed_table(
@@ -82,16 +104,20 @@ def loader_speed_table(
     batch_size: int = 64,
     num_workers: Sequence[int] = (0, 2),
     device: torch.device | str | None = None,
-    epochs: int = 1,
+    epochs: int = 3,
     seed: int = 0,
+    warmup: int = 1,
 ):
-    """파이프라인마다 한 에폭의 시간을 재서 ``pandas.DataFrame``으로 돌려준다.
+    """파이프라인마다 에폭의 시간을 재서 ``pandas.DataFrame``으로 돌려준다.
 
-    ``subset``: 학습 세트의 앞에서부터 쓸 이미지 수 (``None``이면 전부).
-    열: ``num_workers``, ``에폭당 초``, ``배속``(첫 줄, 곧 (a)의 ``num_workers[0]`` 대비), ``평균 손실``.
+    파이프라인마다 준비 운동 ``warmup``번 뒤 ``epochs``번 잰 에폭 시간의 중앙값을 쓴다(``epoch_times``).
+    ``num_workers > 0``인 로더는 ``persistent_workers=True``로 만들어, 작업 프로세스를 띄우는 시간이
+    준비 운동 에폭에만 들어가게 한다. ``subset``: 학습 세트의 앞에서부터 쓸 이미지 수 (``None``이면 전부).
+    열: ``num_workers``, ``에폭당 초``(중앙값), ``배속``(첫 줄, 곧 (a)의 ``num_workers[0]`` 대비), ``평균 손실``.
+    잰 에폭마다의 초는 ``table.attrs["epoch_seconds"]``(줄마다 리스트)에 남는다.
     """
     import pandas as pd
-    from torch.utils.data import DataLoader, Subset, TensorDataset
+    from torch.utils.data import DataLoader, RandomSampler, Subset, TensorDataset
     from torchvision import datasets, transforms
 
     from helpers.data import InMemoryLoader, ensure_dataset
@@ -109,22 +135,33 @@ def loader_speed_table(
     def shuffled() -> torch.Generator:
         return torch.Generator().manual_seed(seed)
 
-    rows = []
-    for workers in num_workers:
-        loader = DataLoader(seed_style, batch_size=batch_size, shuffle=True,
-                            num_workers=workers, generator=shuffled())
-        rows.append((SEED_STYLE, workers, loader))
-    rows.append((TENSOR_DATASET, 0, DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True,
-                                               generator=shuffled())))
-    rows.append((IN_MEMORY, 0, InMemoryLoader(x, y, batch_size=batch_size, shuffle=True,
-                                              generator=shuffled(), device=device)))
+    # (a)와 (b)는 섞는 생성기를 샘플러에 준다: 그래야 num_workers나 persistent_workers와 상관없이
+    # 에폭마다 같은 순서가 나온다 (DataLoader의 generator는 반복자를 만들 때 작업 프로세스의 시드도 뽑는다)
+    def seed_style_loader(workers: int) -> DataLoader:
+        sampler = RandomSampler(seed_style, generator=shuffled())
+        return DataLoader(seed_style, batch_size=batch_size, sampler=sampler,
+                          num_workers=workers, persistent_workers=workers > 0)
 
-    records = []
-    for label, workers, loader in rows:
-        seconds, loss = seconds_per_epoch(loader, device, epochs=epochs, seed=seed)
-        records.append({"파이프라인": label, "num_workers": workers, "에폭당 초": seconds, "평균 손실": loss})
+    def tensor_loader() -> DataLoader:
+        data = TensorDataset(x, y)
+        return DataLoader(data, batch_size=batch_size, sampler=RandomSampler(data, generator=shuffled()))
+
+    # 로더는 잴 차례에 만든다: 앞 줄의 작업 프로세스가 뒤 줄을 재는 동안 남아 있지 않게
+    rows = [(SEED_STYLE, w, lambda w=w: seed_style_loader(w)) for w in num_workers]
+    rows.append((TENSOR_DATASET, 0, tensor_loader))
+    rows.append((IN_MEMORY, 0, lambda: InMemoryLoader(x, y, batch_size=batch_size, shuffle=True,
+                                                      generator=shuffled(), device=device)))
+
+    records, all_times = [], []
+    for label, workers, make_loader in rows:
+        loader = make_loader()
+        times, loss = epoch_times(loader, device, epochs=epochs, seed=seed, warmup=warmup)
+        del loader  # persistent_workers의 작업 프로세스도 여기서 끝난다
+        all_times.append(times)
+        records.append({"파이프라인": label, "num_workers": workers, "에폭당 초": statistics.median(times),
+                        "평균 손실": loss})
     table = pd.DataFrame.from_records(records)
     table.insert(3, "배속", table["에폭당 초"].iloc[0] / table["에폭당 초"])
     table.attrs.update({"dataset": name, "images": n, "batch_size": batch_size, "epochs": epochs,
-                        "device": str(device)})
+                        "warmup": warmup, "device": str(device), "epoch_seconds": all_times})
     return table

@@ -1,13 +1,14 @@
 """저장된 출력이 신선한지, 장의 모양이 약속대로인지.
 
-- 신선함: ``make outputs``가 적은 코드 해시가 지금의 코드 셀과 같아야 한다. 코드를 고치고
-  출력을 다시 만들지 않으면 여기서 실패한다 (한 장만: ``make outputs NOTEBOOKS=book/03_….ipynb``).
+- 신선함: ``make outputs``가 적은 해시가 지금의 코드 셀과 장이 쓰는 ``helpers/`` 파일로 만든 해시와
+  같아야 한다. 장이나 helpers를 고치고 출력을 다시 만들지 않으면 여기서 실패한다 (한 장만: ``make outputs NOTEBOOKS=book/03_….ipynb``).
 - 깨끗한 실행: 실행 번호 1, 2, 3 …, 오류 출력 없음, 줄인 실행의 흔적 없음.
 """
 from __future__ import annotations
 
 import ast
 import re
+import shutil
 
 import pytest
 import yaml
@@ -21,6 +22,7 @@ from tools.notebooks import (
     clean_run_problems,
     code_cells,
     code_hash,
+    helpers_files,
     colab_setup_source,
     read,
     relative,
@@ -79,6 +81,45 @@ def test_code_hash_changes_with_code_and_parameters():
     assert code_hash(nb) == before
     nb.cells[0].source = "EPOCHS = 1"
     assert code_hash(nb) != before
+
+
+def _chapter(name: str):
+    return read(next(p for p in NOTEBOOKS if p.name.startswith(name)))
+
+
+def test_code_hash_covers_the_helpers_a_chapter_uses(tmp_path):
+    """helpers를 고치면 그 모듈을 쓰는 장의 출력은 낡은 것이 된다 (주석 한 줄도)."""
+    helpers_copy = tmp_path / "helpers"
+    shutil.copytree(ROOT / "helpers", helpers_copy, ignore=shutil.ignore_patterns("__pycache__"))
+    trainer, tensors = _chapter("04_"), _chapter("01_")
+    assert code_hash(trainer) == code_hash(trainer, helpers_copy)  # 같은 파일이면 같은 해시
+    before = {"04": code_hash(trainer, helpers_copy), "01": code_hash(tensors, helpers_copy)}
+
+    with (helpers_copy / "train.py").open("a", encoding="utf-8") as f:
+        f.write("# 주석 한 줄\n")
+    assert code_hash(trainer, helpers_copy) != before["04"]       # 4장은 helpers.train을 쓴다
+    assert code_hash(tensors, helpers_copy) == before["01"]       # 1장은 쓰지 않는다
+
+    with (helpers_copy / "device.py").open("a", encoding="utf-8") as f:
+        f.write("# 주석 한 줄\n")
+    assert code_hash(tensors, helpers_copy) != before["01"]       # get_device는 모든 장이 쓴다
+
+
+def test_helpers_files_follow_lazy_names_and_imports():
+    import nbformat.v4 as v4
+
+    def used(source):
+        nb = v4.new_notebook()
+        nb.cells = [v4.new_code_cell(source)]
+        return {p.relative_to(ROOT / "helpers").as_posix() for p in helpers_files(nb)}
+
+    assert used("x = 1") == set()
+    assert {"__init__.py", "device.py", "plots.py", "seed.py"} <= used("import helpers")
+    assert "train.py" in used("import helpers\nhelpers.fit(model)")             # _LAZY 표의 이름
+    assert "train.py" not in used("import helpers\nhelpers.get_device(None)")
+    # checkpoint.py는 files.py와 train.py를 가져오고, assets를 쓰면 그림 파일도 들어간다
+    assert {"checkpoint.py", "files.py", "train.py"} <= used("from helpers.checkpoint import save_training_state")
+    assert "assets/handwritten_3.png" in used("%pip install x\nimport helpers\nhelpers.asset_path('a')")
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=relative)

@@ -1,7 +1,7 @@
 """장(노트북) 목록, CI용 파라미터 주입, 저장된 출력이 '신선한지' 가리는 해시.
 
 - ``make outputs``(tools/outputs.py)는 각 장을 기본(전체) 파라미터로 실행하고
-  ``metadata.book.code_hash``에 코드 셀의 해시를 적는다.
+  ``metadata.book.code_hash``에 코드 셀과, 그 장이 쓰는 ``helpers/`` 파일들의 해시를 적는다.
 - 테스트는 지금의 코드 셀 해시가 그 값과 같은지, 저장된 출력이 위에서 아래로 한 번에
   깨끗하게 실행된 것인지(실행 번호 1, 2, 3 …, 오류 없음) 확인한다.
 - nbval로 장을 실행할 때는 ``tests/ci_params.yaml``의 줄인 값을 papermill과 같은 방식으로
@@ -9,7 +9,9 @@
 """
 from __future__ import annotations
 
+import ast
 import hashlib
+import re
 from pathlib import Path
 
 import nbformat
@@ -17,6 +19,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
+HELPERS = ROOT / "helpers"
 CI_PARAMS = ROOT / "tests" / "ci_params.yaml"
 INJECTED_TAG = "injected-parameters"
 PARAMETERS_TAG = "parameters"
@@ -38,14 +41,95 @@ def code_cells(nb) -> list:
     return [c for c in nb.cells if c.cell_type == "code" and INJECTED_TAG not in tags(c)]
 
 
-def code_hash(nb) -> str:
-    """코드 셀(파라미터 셀 포함)의 소스와 papermill이 기록한 파라미터의 sha256."""
+def _python_tree(source: str) -> ast.Module:
+    """셀이나 모듈의 구문 트리. ``%pip``·``!ls`` 같은 IPython 줄은 빈 줄로 바꾼다."""
+    return ast.parse(re.sub(r"(?m)^\s*[%!].*$", "", source))
+
+
+def _helpers_modules_used(tree: ast.AST, helpers_dir: Path) -> set[str]:
+    """코드가 쓰는 helpers 모듈 이름들(``"__init__"``, ``"train"`` …).
+
+    ``import helpers``와 ``helpers.fit``처럼 꾸러미에서 꺼내 쓰는 이름은 ``helpers/__init__.py``가
+    그 이름을 가져오는 모듈(처음 쓰일 때 불러오는 ``_LAZY`` 표 포함)로 바꿔 센다.
+    """
+    modules = {p.stem for p in helpers_dir.glob("*.py")}
+    lazy = _lazy_table(helpers_dir)
+
+    def resolve(name: str) -> set[str]:
+        if name in modules:
+            return {name}
+        if name in lazy:
+            return {lazy[name]}
+        return set()  # __init__.py가 직접 가져오는 이름: __init__.py와 그 import가 이미 센다
+
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "helpers":
+                    used.add("__init__")
+                    used |= resolve(parts[1]) if len(parts) > 1 else set()
+        elif isinstance(node, ast.ImportFrom):
+            parts = (node.module or "").split(".")
+            if node.level == 1:  # helpers 안의 상대 import
+                parts = ["helpers", *[p for p in parts if p]]
+            if parts[0] == "helpers":
+                used.add("__init__")
+                if len(parts) > 1:
+                    used |= resolve(parts[1])
+                else:
+                    for alias in node.names:
+                        used |= resolve(alias.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "helpers":
+            used |= resolve(node.attr)
+    return used
+
+
+def _lazy_table(helpers_dir: Path) -> dict[str, str]:
+    """``helpers/__init__.py``의 ``_LAZY`` 표: 이름 → 모듈 이름(``"train"`` …)."""
+    tree = ast.parse((helpers_dir / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_LAZY" for t in node.targets):
+            table = ast.literal_eval(node.value)
+            return {name: module.removeprefix("helpers.") for name, module in table.items()}
+    return {}
+
+
+def helpers_files(nb, helpers_dir: Path = HELPERS) -> list[Path]:
+    """장의 출력을 만든 helpers 파일들: 장이 쓰는 모듈과, 그 모듈들이 다시 쓰는 모듈 전부.
+
+    ``helpers.assets``를 쓰면 ``helpers/assets/`` 안의 파일(6장의 그림)도 들어간다.
+    """
+    todo = set()
+    for cell in code_cells(nb):
+        todo |= _helpers_modules_used(_python_tree(cell.source), helpers_dir)
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo |= _helpers_modules_used(_python_tree((helpers_dir / f"{name}.py").read_text(encoding="utf-8")),
+                                      helpers_dir)
+    files = [helpers_dir / f"{name}.py" for name in sorted(seen)]
+    if "assets" in seen:
+        files += sorted(p for p in (helpers_dir / "assets").rglob("*") if p.is_file())
+    return files
+
+
+def code_hash(nb, helpers_dir: Path = HELPERS) -> str:
+    """출력을 만든 것 전부의 sha256: 코드 셀(파라미터 셀 포함), papermill이 기록한 파라미터,
+    그리고 장이 쓰는 ``helpers/`` 파일들(:func:`helpers_files`)의 내용."""
     digest = hashlib.sha256()
     for cell in code_cells(nb):
         digest.update(cell.source.strip().encode("utf-8"))
         digest.update(b"\n\x00cell\x00\n")
     params = nb.metadata.get("papermill", {}).get("parameters", {}) or {}
     digest.update(yaml.safe_dump(params, sort_keys=True, allow_unicode=True).encode("utf-8"))
+    for path in helpers_files(nb, helpers_dir):
+        digest.update(b"\n\x00file\x00" + path.relative_to(helpers_dir).as_posix().encode("utf-8") + b"\n")
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -67,6 +67,7 @@ def environment() -> dict:
 
 def run(path: Path) -> float:
     start = time.perf_counter()
+    produced_by = code_hash(nbformat.read(str(path), as_version=4))  # 실행 전의 코드와 helpers
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / path.name
         try:
@@ -86,7 +87,9 @@ def run(path: Path) -> float:
             cell.metadata.pop(key, None)
         if cell.cell_type == "code":
             cell.outputs = merge_streams(cell.outputs)
-    nb.metadata["book"] = {"code_hash": code_hash(nb), "executed_with": environment()}
+    if code_hash(nb) != produced_by:
+        raise RuntimeError(f"{relative(path)}: 실행하는 동안 장이나 helpers/가 바뀌었습니다. 다시 실행하세요.")
+    nb.metadata["book"] = {"code_hash": produced_by, "executed_with": environment()}
     tmp_path = path.with_name(f".{path.name}.tmp")
     nbformat.write(nb, str(tmp_path))
     os.replace(tmp_path, path)
