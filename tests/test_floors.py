@@ -45,7 +45,7 @@ def test_floor_statements_are_taken_from_the_check_cell():
 
 def test_measuring_notebook_injects_the_mistake_after_its_anchor():
     notebook, floor, mistake = CASES[0].values
-    nb = measuring_notebook(ROOT / notebook, mistake=mistake)
+    nb = measuring_notebook(ROOT / notebook, mistake=mistake, floors=[floor])
     at = next(i for i, c in enumerate(nb.cells) if c.source == mistake["inject"])
     assert mistake["after"] in nb.cells[at - 1].source
     assert not any("hide-cell" in tags(c) or "remove-cell" in tags(c) for c in nb.cells)
@@ -54,7 +54,7 @@ def test_measuring_notebook_injects_the_mistake_after_its_anchor():
 
 @pytest.mark.parametrize("notebook, floor, mistake", CASES)
 def test_floor_catches_the_mistake(notebook, floor, mistake):
-    result = run(ROOT / notebook, mistake=mistake)[floor]
+    result = run(ROOT / notebook, mistake=mistake, floors=[floor])[floor]
     assert not result["passed"], (
         f"{notebook}: '{mistake['name']}' 실수를 넣었는데 {floor} 검사를 통과했습니다 "
         f"(값 {result['value']:.2f}, 하한 {floor_value(ROOT / notebook, floor)})"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -60,9 +61,42 @@ def floor_statements(check_source: str, floor: str) -> str:
     return "\n".join(picked)
 
 
-def measuring_notebook(path: Path, seed: int | None = None, mistake: dict | None = None):
-    """값을 재는 노트북: CI 파라미터(+ 시드), 필요하면 실수, 끝에 하한마다 값과 검사 결과를 찍는 셀."""
-    floors = floor_table()[relative(path)]
+def _names(code: str) -> tuple[set[str], set[str]]:
+    """코드가 읽는 이름과 정하는 이름 (대입, for, 함수·클래스 정의, import)."""
+    loads, stores = set(), set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Name):
+            (stores if isinstance(node.ctx, ast.Store) else loads).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            stores.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            stores |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return loads, stores
+
+
+def _last_needed_cell(cells, code: str) -> int:
+    """``code``가 읽는 이름을 마지막으로 정하는 셀의 위치. 그 뒤의 셀은 값에 영향을 주지 않으니 건너뛸 수 있다."""
+    loads, own = _names(code)
+    needed = loads - own
+    last = 0
+    for i, cell in enumerate(cells):
+        try:
+            _, stores = _names(re.sub(r"(?m)^\s*[%!].*$", "", cell.source))
+        except SyntaxError:
+            continue
+        if stores & needed:
+            last = i
+    return last
+
+
+def measuring_notebook(path: Path, seed: int | None = None, mistake: dict | None = None,
+                       floors: list[str] | None = None):
+    """값을 재는 노트북: CI 파라미터(+ 시드), 필요하면 실수, 끝에 하한마다 값과 검사 결과를 찍는 셀.
+
+    하한의 값과 검사 문장이 쓰는 이름을 마지막으로 정하는 셀까지만 실행한다(그 뒤의 그림·연습문제는 건너뛴다).
+    """
+    table = floor_table()[relative(path)]
+    floors = {name: table[name] for name in (floors or table)}
     check = read(path).cells[-1]
     assert "remove-cell" in tags(check), f"{relative(path)}: 마지막 셀이 검사 셀이 아닙니다"
 
@@ -74,9 +108,10 @@ def measuring_notebook(path: Path, seed: int | None = None, mistake: dict | None
         if anchor is None:
             raise ValueError(f"{relative(path)}: '{mistake['after']}'가 든 셀이 없습니다 (floors.yaml의 after)")
         nb.cells.insert(anchor + 1, v4.new_code_cell(mistake["inject"]))
-    nb.cells = [c for c in nb.cells[:-1] if c.cell_type == "code" and "hide-cell" not in tags(c)]
-    nb.cells += [v4.new_code_cell(_result_cell(floor, spec["value"], floor_statements(check.source, floor)))
-                 for floor, spec in floors.items()]
+    cells = [c for c in nb.cells[:-1] if c.cell_type == "code" and "hide-cell" not in tags(c)]
+    results = [_result_cell(floor, spec["value"], floor_statements(check.source, floor)) for floor, spec in floors.items()]
+    nb.cells = cells[:max(_last_needed_cell(cells, code) for code in results) + 1]
+    nb.cells += [v4.new_code_cell(code) for code in results]
     return nb
 
 
@@ -100,14 +135,14 @@ def _result_cell(floor: str, value_expr: str, statements: str) -> str:
     )
 
 
-def run(path: Path, seed: int | None = None, mistake: dict | None = None) -> dict:
+def run(path: Path, seed: int | None = None, mistake: dict | None = None, floors: list[str] | None = None) -> dict:
     """측정용 노트북을 실행해 하한마다 {'value', 'passed', 'message'}를 돌려준다."""
     from nbclient import NotebookClient
 
-    nb = measuring_notebook(path, seed=seed, mistake=mistake)
+    nb = measuring_notebook(path, seed=seed, mistake=mistake, floors=floors)
     NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     results = {}
-    for cell in nb.cells[-len(floor_table()[relative(path)]):]:
+    for cell in nb.cells:
         for out in cell.outputs:
             for line in out.get("text", "").splitlines():
                 if line.startswith(MARK):
@@ -130,7 +165,7 @@ def main(argv: list[str]) -> int:
         if args.mistakes:
             for floor, spec in floors.items():
                 for mistake in spec.get("mistakes", []):
-                    result = run(path, mistake=mistake)[floor]
+                    result = run(path, mistake=mistake, floors=[floor])[floor]
                     print(f"  실수({mistake['name']}): {floor} 값 {result['value']:.2f} "
                           f"→ 검사 {'통과 (잡지 못함!)' if result['passed'] else '실패 (잡음)'}", flush=True)
             continue
