@@ -25,7 +25,9 @@ def test_every_floor_is_listed_with_a_mistake():
     table = floor_table()
     for notebook, floors in table.items():
         for floor, spec in floors.items():
-            floor_value(ROOT / notebook, floor)
+            measured = spec.get("measured")
+            assert measured and floor_value(ROOT / notebook, floor) < min(measured), \
+                f"{notebook}: {floor}는 잰 값(measured: {measured})의 가장 낮은 값보다 아래여야 합니다"
             assert spec["value"], f"{notebook}: {floor}에 value가 있어야 합니다"
             assert spec.get("mistakes") or spec.get("no_mistake_because"), \
                 f"{notebook}: {floor}이(가) 잡을 실수(mistakes)나, 없는 이유(no_mistake_because)가 있어야 합니다"
