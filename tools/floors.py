@@ -20,7 +20,6 @@ import re
 import sys
 from pathlib import Path
 
-import nbformat
 import nbformat.v4 as v4
 import yaml
 
