@@ -84,16 +84,10 @@ def epoch_times(
     return times, total.item() / max(count, 1)
 
 
-def seconds_per_epoch(
-    loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
-    device: torch.device | str,
-    epochs: int = 3,
-    seed: int = 0,
-    lr: float = 0.01,
-    warmup: int = 1,
-) -> tuple[float, float]:
-    """(준비 운동 뒤 잰 ``epochs``번의 에폭 시간의 중앙값(초), 마지막 에폭의 평균 손실). ``epoch_times`` 참고."""
-    times, loss = epoch_times(loader, device, epochs=epochs, seed=seed, lr=lr, warmup=warmup)
+def seconds_per_epoch(loader: Iterable[tuple[torch.Tensor, torch.Tensor]], device: torch.device | str,
+                      **options) -> tuple[float, float]:
+    """(준비 운동 뒤 잰 에폭 시간의 중앙값(초), 마지막 에폭의 평균 손실). ``options``는 ``epoch_times``의 인자."""
+    times, loss = epoch_times(loader, device, **options)
     return statistics.median(times), loss
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import nbformat.v4 as v4
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools.notebooks import ROOT, ci_parameters, read, relative, tags, with_ci_parameters  # noqa: E402
+from tools.notebooks import ROOT, ci_parameters, python_tree, read, relative, tags, with_ci_parameters  # noqa: E402
 
 FLOORS = ROOT / "tests" / "floors.yaml"
 MARK = "FLOOR_RESULT "
@@ -61,9 +60,9 @@ def floor_statements(check_source: str, floor: str) -> str:
 
 
 def _names(code: str) -> tuple[set[str], set[str]]:
-    """코드가 읽는 이름과 정하는 이름 (대입, for, 함수·클래스 정의, import)."""
+    """코드가 읽는 이름과 정하는 이름 (대입, for, 함수·클래스 정의, import). IPython 줄(``%pip`` …)은 건너뛴다."""
     loads, stores = set(), set()
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(python_tree(code)):
         if isinstance(node, ast.Name):
             (stores if isinstance(node.ctx, ast.Store) else loads).add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
@@ -80,7 +79,7 @@ def _last_needed_cell(cells, code: str) -> int:
     last = 0
     for i, cell in enumerate(cells):
         try:
-            _, stores = _names(re.sub(r"(?m)^\s*[%!].*$", "", cell.source))
+            _, stores = _names(cell.source)
         except SyntaxError:
             continue
         if stores & needed:

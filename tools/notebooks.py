@@ -41,7 +41,7 @@ def code_cells(nb) -> list:
     return [c for c in nb.cells if c.cell_type == "code" and INJECTED_TAG not in tags(c)]
 
 
-def _python_tree(source: str) -> ast.Module:
+def python_tree(source: str) -> ast.Module:
     """셀이나 모듈의 구문 트리. ``%pip``·``!ls`` 같은 IPython 줄은 빈 줄로 바꾼다."""
     return ast.parse(re.sub(r"(?m)^\s*[%!].*$", "", source))
 
@@ -103,14 +103,14 @@ def helpers_files(nb, helpers_dir: Path = HELPERS) -> list[Path]:
     """
     todo = set()
     for cell in code_cells(nb):
-        todo |= _helpers_modules_used(_python_tree(cell.source), helpers_dir)
+        todo |= _helpers_modules_used(python_tree(cell.source), helpers_dir)
     seen: set[str] = set()
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
-        todo |= _helpers_modules_used(_python_tree((helpers_dir / f"{name}.py").read_text(encoding="utf-8")),
+        todo |= _helpers_modules_used(python_tree((helpers_dir / f"{name}.py").read_text(encoding="utf-8")),
                                       helpers_dir)
     files = [helpers_dir / f"{name}.py" for name in sorted(seen)]
     if "assets" in seen:
@@ -232,7 +232,5 @@ def glued_values(nb) -> dict[str, str]:
 
 def quoted_glue_names(nb) -> list[str]:
     """본문(마크다운)이 ``{glue:}`이름``` 꼴로 인용한 이름들 (서식 없는 인용만)."""
-    import re
-
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     return re.findall(r"\{glue(?::|:any)?\}`([^`:]+)`", markdown)
