@@ -1,4 +1,4 @@
-"""2장의 처리량 표를 셸에서: 데이터 파이프라인마다 같은 MLP로 한 에폭에 걸리는 시간.
+"""3장의 처리량 표를 셸에서: 데이터 파이프라인마다 같은 MLP로 한 에폭에 걸리는 시간.
 
 준비 운동 에폭(재지 않음) 뒤에 잰 에폭들의 중앙값이다. num_workers > 0은 작업 프로세스를 에폭마다 다시 띄우지
 않도록(persistent_workers=True) 만들어, 띄우는 시간은 준비 운동 에폭에만 들어간다.
@@ -22,7 +22,7 @@ from helpers.device import get_device  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="데이터 파이프라인별 한 에폭의 시간 (2장의 표)")
+    parser = argparse.ArgumentParser(description="데이터 파이프라인별 한 에폭의 시간 (3장의 표)")
     parser.add_argument("--dataset", default="FashionMNIST", choices=["FashionMNIST", "MNIST"])
     parser.add_argument("--subset", type=int, default=None, help="학습 세트의 앞에서부터 쓸 이미지 수 (기본: 전부)")
     parser.add_argument("--epochs", type=int, default=3, help="파이프라인마다 잴 에폭 수 (중앙값을 낸다)")

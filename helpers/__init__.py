@@ -13,37 +13,37 @@ from helpers.plots import plot_history, setup_style, show_images
 from helpers.seed import set_seed
 
 _LAZY = {  # 이름 → 처음 쓰일 때 불러올 모듈
-    # 데이터 받기와 빠른 로더 (2장)
+    # 데이터 받기와 빠른 로더 (3장)
     "DatasetUnavailableError": "helpers.data",
     "InMemoryLoader": "helpers.data",
     "data_root": "helpers.data",
     "ensure_dataset": "helpers.data",
     "load_tensors": "helpers.data",
-    # IDX 파일 Dataset과 클래스 이름 (2장)
+    # IDX 파일 Dataset과 클래스 이름 (3장)
     "FASHION_CLASSES": "helpers.mnist_files",
     "FASHION_CLASSES_EN": "helpers.mnist_files",
     "IDXFileError": "helpers.mnist_files",
     "MNISTFiles": "helpers.mnist_files",
-    # 로더 속도 재기 (2장)
+    # 로더 속도 재기 (3장)
     "loader_speed_table": "helpers.benchmark",
-    # 학습 루프 (4장)
+    # 학습 루프 (5장)
     "History": "helpers.train",
     "evaluate": "helpers.train",
     "fit": "helpers.train",
     "to_device": "helpers.train",
     "train_one_epoch": "helpers.train",
-    # CNN 세 가지 (5장)
+    # CNN 세 가지 (6장)
     "DeepCNN": "helpers.models",
     "LeNet": "helpers.models",
     "TwoConvCNN": "helpers.models",
-    # 저장과 불러오기 (6장)
+    # 저장과 불러오기 (7장)
     "CheckpointError": "helpers.checkpoint",
     "epoch_saver": "helpers.checkpoint",
     "load_training_state": "helpers.checkpoint",
     "save_training_state": "helpers.checkpoint",
-    # 장에서 쓰는 파일 (6장의 그림)
+    # 장에서 쓰는 파일 (7장의 그림)
     "asset_path": "helpers.assets",
-    # 내 그림으로 예측하기 (6장)
+    # 내 그림으로 예측하기 (7장)
     "ImageInputError": "helpers.images",
     "check_model_input": "helpers.images",
     "load_digit_image": "helpers.images",

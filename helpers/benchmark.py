@@ -1,4 +1,4 @@
-"""2장의 처리량 측정: 같은 작은 모델을 데이터 파이프라인만 바꿔 가며 학습하고 에폭의 시간을 잰다.
+"""3장의 처리량 측정: 같은 작은 모델을 데이터 파이프라인만 바꿔 가며 학습하고 에폭의 시간을 잰다.
 
 파이프라인 셋 (모두 같은 이미지, 같은 배치 크기, 같은 모델 784-256-128-10, 같은 SGD):
 
@@ -7,7 +7,7 @@
 - (b) 이미지 전체를 한 번만 ``float`` 텐서로 바꿔 ``TensorDataset`` + ``DataLoader``.
 - (c) 그 텐서를 장치에 올려 두고 인덱스로 잘라 배치를 만드는 ``helpers.InMemoryLoader``.
 
-노트북(2장)과 셸(``benchmarks/loader_speed.py``)이 모두 ``loader_speed_table``을 부른다.
+노트북(3장)과 셸(``benchmarks/loader_speed.py``)이 모두 ``loader_speed_table``을 부른다.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ IN_MEMORY = "(c) 장치 위의 텐서 + InMemoryLoader"
 
 
 def make_mlp() -> nn.Sequential:
-    """측정에 쓰는 모델: 784-256-128-10 MLP (3장에서 자세히 다룬다)."""
+    """측정에 쓰는 모델: 784-256-128-10 MLP (4장에서 자세히 다룬다)."""
     return nn.Sequential(
         nn.Flatten(),
         nn.Linear(28 * 28, 256), nn.ReLU(),

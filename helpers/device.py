@@ -1,6 +1,6 @@
 """장치 고르기: ``cuda`` → ``mps`` → ``cpu`` 순서, 또는 이름을 직접 준다.
 
-1장에서 같은 논리를 전부 풀어 쓴 뒤, 2장부터는 ``helpers.get_device()``로 가져다 쓴다.
+1장에서 같은 논리를 전부 풀어 쓴 뒤, 다음 장부터는 ``helpers.get_device()``로 가져다 쓴다.
 """
 from __future__ import annotations
 

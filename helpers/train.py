@@ -1,4 +1,4 @@
-"""학습 루프: 4장에서 3장의 루프를 함수 셋으로 나눈 것.
+"""학습 루프: 5장에서 4장의 루프를 함수 셋으로 나눈 것.
 
 - ``train_one_epoch``: 학습 세트를 한 번 돈다 (``model.train()``, ``zero_grad``, ``backward``, ``step``).
 - ``evaluate``: ``model.eval()`` + ``torch.inference_mode()``로 손실과 정확도만 잰다.

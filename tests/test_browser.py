@@ -120,8 +120,8 @@ def test_chapter_in_browser(browser, site, path):
 
 @pytest.mark.parametrize(
     "query,expected",
-    [("텐서", "01_tensors_and_devices"), ("합성곱", "05_cnn_mnist"), ("DataLoader", "02_dataset_dataloader"),
-     ("state_dict", "06_save_load")],
+    [("텐서", "01_tensors_and_devices"), ("합성곱", "06_cnn_mnist"), ("DataLoader", "03_dataset_dataloader"),
+     ("state_dict", "07_save_load")],
 )
 def test_korean_search(browser, site, query, expected):
     page, errors = open_page(browser, f"{site}/search.html?q={query}")

@@ -62,7 +62,7 @@ def test_mlp_test_accuracy_is_in_the_chapter_3_edition():
 # 바꾸는 규칙 하나하나
 # ---------------------------------------------------------------------------
 
-INDEX = ({"book/02_data": "2장. 데이터", "book/appendix/x": "부록"}, {"sec-a": ("book/02_data", "비교하기")})
+INDEX = ({"book/02_data": "3장. 데이터", "book/appendix/x": "부록"}, {"sec-a": ("book/02_data", "비교하기")})
 
 
 def convert(text: str, values=None, doc="book/appendix/x") -> str:
@@ -90,7 +90,7 @@ def test_dropdown_becomes_details_and_boxes_become_quotes():
 
 def test_doc_ref_and_labels_become_links_into_the_html_book():
     base = colab.html_base_url()
-    assert convert("{doc}`../02_data`를 보세요") == f"[2장. 데이터]({base}book/02_data.html)를 보세요"
+    assert convert("{doc}`../02_data`를 보세요") == f"[3장. 데이터]({base}book/02_data.html)를 보세요"
     assert convert("{doc}`이 장 <../02_data>`") == f"[이 장]({base}book/02_data.html)"
     assert convert("{ref}`sec-a`") == f"[비교하기]({base}book/02_data.html#sec-a)"
     assert convert("[아래](sec-a)", doc="book/02_data") == f"[아래]({base}book/02_data.html#sec-a)"

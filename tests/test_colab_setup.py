@@ -60,14 +60,14 @@ def test_setup_cell_installs_helpers_without_touching_torch(fresh_env):
         import helpers, torch
         print("helpers", helpers.__file__)
         print("torch", torch.__file__)
-        print("asset", helpers.asset_path("handwritten_3.png"))  # 6장의 그림도 패키지와 함께 온다
+        print("asset", helpers.asset_path("handwritten_3.png"))  # 7장의 그림도 패키지와 함께 온다
         """
     )
     after = run(python, driver, cwd, env)
     assert after.returncode == 0, after.stdout[-2000:] + after.stderr[-3000:]
     lines = dict(line.split(" ", 1) for line in after.stdout.splitlines() if line.startswith(("helpers ", "torch ")))
     assert lines["helpers"].startswith(str(site)), "helpers가 새 환경에 설치되지 않았습니다"
-    assert "asset " + str(site) in after.stdout, "6장의 그림이 패키지와 함께 설치되지 않았습니다"
+    assert "asset " + str(site) in after.stdout, "7장의 그림이 패키지와 함께 설치되지 않았습니다"
     assert not lines["torch"].startswith(str(site)), "torch가 새로 설치되었습니다"
     assert not any(site.glob("torch*")) and not any(site.glob("torchvision*")), "torch/torchvision을 설치했습니다"
 

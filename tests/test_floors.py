@@ -21,7 +21,7 @@ CASES = [
 
 
 def test_every_floor_is_listed_with_a_mistake():
-    """floors.yaml의 하한마다 재는 식과 실수가 하나 이상 있고, 장의 parameters 셀과 검사 셀이 그 하한을 쓴다."""
+    """floors.yaml의 하한마다 재는 식과 실수가 하나 이상 있고, 장의 하한 셀과 검사 셀이 그 하한을 쓴다."""
     table = floor_table()
     for notebook, floors in table.items():
         for floor, spec in floors.items():
@@ -33,8 +33,8 @@ def test_every_floor_is_listed_with_a_mistake():
                 f"{notebook}: {floor}이(가) 잡을 실수(mistakes)나, 없는 이유(no_mistake_because)가 있어야 합니다"
             floor_statements(read(ROOT / notebook).cells[-1].source, floor)   # 검사 셀이 그 하한을 쓴다
     for path in ROOT.glob("book/**/*.ipynb"):                                 # 장의 모든 하한이 표에 있다
-        params = next((c.source for c in read(path).cells if "parameters" in tags(c)), "")
-        for name in re.findall(r"^(MIN_\w+)\s*=", params, flags=re.M):
+        floors = "\n".join(c.source for c in read(path).cells if "floors" in tags(c))
+        for name in re.findall(r"^(MIN_\w+)\s*=", floors, flags=re.M):
             assert name in table.get(relative(path), {}), f"{relative(path)}: 하한 {name}이(가) floors.yaml에 없습니다"
 
 
@@ -50,7 +50,8 @@ def test_measuring_notebook_injects_the_mistake_after_its_anchor():
     nb = measuring_notebook(ROOT / notebook, mistake=mistake, floors=[floor])
     at = next(i for i, c in enumerate(nb.cells) if c.source == mistake["inject"])
     assert mistake["after"] in nb.cells[at - 1].source
-    assert not any("hide-cell" in tags(c) or "remove-cell" in tags(c) for c in nb.cells)
+    assert not any("hide-cell" in tags(c) for c in nb.cells)
+    assert all("floors" in tags(c) for c in nb.cells if "remove-cell" in tags(c))  # 숨은 셀은 하한 셀만
     assert any(floor in c.source and "FLOOR_RESULT" in c.source for c in nb.cells)
 
 

@@ -1,4 +1,4 @@
-"""helpers.images의 단위 테스트: 독자의 그림 파일 → 6장의 모델 입력 → 예측."""
+"""helpers.images의 단위 테스트: 독자의 그림 파일 → 7장의 모델 입력 → 예측."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +11,7 @@ from torchvision import transforms
 import helpers
 from helpers.images import ImageInputError, check_model_input, load_digit_image, predict_digit
 
-MEAN, STD = 0.1307, 0.3081  # MNIST 학습 세트의 평균·표준편차 (6장은 데이터에서 구한다)
+MEAN, STD = 0.1307, 0.3081  # MNIST 학습 세트의 평균·표준편차 (7장은 데이터에서 구한다)
 
 
 def draw_seven(background, ink, mode="RGB", size=280) -> Image.Image:
@@ -34,7 +34,7 @@ def pixels(x: torch.Tensor) -> torch.Tensor:
 
 
 def chapter_transform(image: Image.Image) -> torch.Tensor:
-    """6장의 셀이 지금 쓰는 전처리 그대로."""
+    """7장의 셀이 지금 쓰는 전처리 그대로."""
     transform = transforms.Compose([
         transforms.Grayscale(),
         transforms.Resize((28, 28), antialias=True),

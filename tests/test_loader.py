@@ -1,4 +1,4 @@
-"""helpers.data.InMemoryLoader와 helpers.mnist_files(2장)의 단위 테스트.
+"""helpers.data.InMemoryLoader와 helpers.mnist_files(3장)의 단위 테스트.
 
 InMemoryLoader는 ``DataLoader(TensorDataset(x, y), ...)``를 대신한다. 그래서 둘을 나란히 두고
 한 에폭의 샘플, 배치 모양, 배치 수가 같은지 확인한다. 섞는 순서만은 서로 다르다.

@@ -16,6 +16,7 @@ import yaml
 from tools.notebooks import (
     BOOK,
     CI_PARAMS,
+    FLOORS_TAG,
     PARAMETERS_TAG,
     ROOT,
     chapter_notebooks,
@@ -97,7 +98,7 @@ def test_code_hash_covers_the_helpers_a_chapter_uses(tmp_path):
 
     with (helpers_copy / "train.py").open("a", encoding="utf-8") as f:
         f.write("# 주석 한 줄\n")
-    assert code_hash(trainer, helpers_copy) != before["04"]       # 4장은 helpers.train을 쓴다
+    assert code_hash(trainer, helpers_copy) != before["04"]       # 5장은 helpers.train을 쓴다
     assert code_hash(tensors, helpers_copy) == before["01"]       # 1장은 쓰지 않는다
 
     with (helpers_copy / "device.py").open("a", encoding="utf-8") as f:
@@ -141,6 +142,26 @@ def test_chapter_shape(path):
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
+MACHINERY = re.compile(r"NBVAL|helpers\.glue\(|\bglue\(|^\s*MIN_\w+\s*=", re.M)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=relative)
+def test_reader_sees_no_machinery(path):
+    """독자가 보는 코드 셀(숨은 셀 말고)에는 nbval 표시, glue 호출, 검사 하한이 없다.
+
+    nbval의 출력 비교는 셀 태그(``nbval-check-output``)로, glue는 바로 뒤의 숨은 셀(``remove-cell``)에서,
+    하한은 parameters 셀 바로 앞의 숨은 하한 셀(``remove-cell``, ``floors``)에 둔다.
+    """
+    cells = code_cells(read(path))
+    visible = [(i, c) for i, c in enumerate(cells) if "remove-cell" not in tags(c)]
+    found = [f"코드 셀 {i}: {MACHINERY.search(c.source).group(0)!r}" for i, c in visible if MACHINERY.search(c.source)]
+    assert not found, "독자가 보는 셀에 테스트 장치가 있습니다: " + ", ".join(found)
+    for i, cell in enumerate(cells):
+        if FLOORS_TAG in tags(cell):
+            assert "remove-cell" in tags(cell), f"코드 셀 {i}: 하한 셀은 숨깁니다(remove-cell)"
+            assert PARAMETERS_TAG in tags(cells[i + 1]), f"코드 셀 {i}: 하한 셀은 parameters 셀 바로 앞에 둡니다"
+
+
 def test_every_notebook_is_in_the_table_of_contents():
     listed = set(toc_files())
     for path in NOTEBOOKS:
@@ -155,7 +176,7 @@ def test_ci_parameters_name_real_notebooks_and_parameters():
         path = ROOT / key
         assert path.exists(), f"ci_params.yaml: {key}가 없습니다"
         nb = read(path)
-        source = "\n".join(c.source for c in code_cells(nb) if PARAMETERS_TAG in tags(c))
+        source = "\n".join(c.source for c in code_cells(nb) if {PARAMETERS_TAG, FLOORS_TAG} & set(tags(c)))
         defined = {t.id for node in ast.parse(source).body for t in node.targets if isinstance(t, ast.Name)}
         unknown = set(values or {}) - defined
         assert not unknown, f"{key}: parameters 셀에 없는 이름 {sorted(unknown)}"

@@ -207,7 +207,7 @@ def test_evaluate_changes_nothing_and_builds_no_graph():
 
 
 def test_eval_mode_alone_still_builds_a_graph():
-    """4장의 요점: model.eval()만으로는 기울기 추적이 꺼지지 않는다."""
+    """5장의 요점: model.eval()만으로는 기울기 추적이 꺼지지 않는다."""
     x, _ = make_data()
     model = make_model(0).eval()
     out = model(x)

@@ -23,7 +23,7 @@ import nbformat.v4 as v4
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools.notebooks import ROOT, ci_parameters, python_tree, read, relative, tags, with_ci_parameters  # noqa: E402
+from tools.notebooks import FLOORS_TAG, ROOT, ci_parameters, python_tree, read, relative, tags, with_ci_parameters  # noqa: E402
 
 FLOORS = ROOT / "tests" / "floors.yaml"
 MARK = "FLOOR_RESULT "
@@ -35,15 +35,17 @@ def floor_table() -> dict:
 
 
 def floor_value(path: Path, floor: str) -> float:
-    """CI 실행에서 쓰는 하한: ``tests/ci_params.yaml``의 값, 없으면 장의 parameters 셀의 기본값."""
+    """CI 실행에서 쓰는 하한: ``tests/ci_params.yaml``의 값, 없으면 장의 하한 셀(``floors``)의 기본값."""
     params = ci_parameters(path)
     if floor in params:
         return params[floor]
-    cell = next(c for c in read(path).cells if "parameters" in tags(c))
-    for node in ast.parse(cell.source).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == floor for t in node.targets):
-            return ast.literal_eval(node.value)
-    raise KeyError(f"{relative(path)}: parameters 셀에 {floor}가 없습니다")
+    for cell in read(path).cells:
+        if FLOORS_TAG not in tags(cell):
+            continue
+        for node in ast.parse(cell.source).body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == floor for t in node.targets):
+                return ast.literal_eval(node.value)
+    raise KeyError(f"{relative(path)}: 하한 셀(floors)에 {floor}가 없습니다")
 
 
 def floor_statements(check_source: str, floor: str) -> str:
@@ -106,11 +108,17 @@ def measuring_notebook(path: Path, seed: int | None = None, mistake: dict | None
         if anchor is None:
             raise ValueError(f"{relative(path)}: '{mistake['after']}'가 든 셀이 없습니다 (floors.yaml의 after)")
         nb.cells.insert(anchor + 1, v4.new_code_cell(mistake["inject"]))
-    cells = [c for c in nb.cells[:-1] if c.cell_type == "code" and "hide-cell" not in tags(c)]
+    cells = [c for c in nb.cells[:-1] if c.cell_type == "code" and _needed_for_floors(c)]
     results = [_result_cell(floor, spec["value"], floor_statements(check.source, floor)) for floor, spec in floors.items()]
     nb.cells = cells[:max(_last_needed_cell(cells, code) for code in results) + 1]
     nb.cells += [v4.new_code_cell(code) for code in results]
     return nb
+
+
+def _needed_for_floors(cell) -> bool:
+    """풀이 셀(hide-cell)과 숨은 glue 셀은 건너뛴다. 하한 셀(floors)은 숨어 있어도 실행한다."""
+    cell_tags = tags(cell)
+    return "hide-cell" not in cell_tags and ("remove-cell" not in cell_tags or FLOORS_TAG in cell_tags)
 
 
 def _parameters_end(nb) -> int:

@@ -23,6 +23,7 @@ HELPERS = ROOT / "helpers"
 CI_PARAMS = ROOT / "tests" / "ci_params.yaml"
 INJECTED_TAG = "injected-parameters"
 PARAMETERS_TAG = "parameters"
+FLOORS_TAG = "floors"  # 검사 하한(MIN_…)을 두는 숨은 셀: parameters 셀 바로 앞
 
 
 def chapter_notebooks() -> list[Path]:
@@ -99,7 +100,7 @@ def _lazy_table(helpers_dir: Path) -> dict[str, str]:
 def helpers_files(nb, helpers_dir: Path = HELPERS) -> list[Path]:
     """장의 출력을 만든 helpers 파일들: 장이 쓰는 모듈과, 그 모듈들이 다시 쓰는 모듈 전부.
 
-    ``helpers.assets``를 쓰면 ``helpers/assets/`` 안의 파일(6장의 그림)도 들어간다.
+    ``helpers.assets``를 쓰면 ``helpers/assets/`` 안의 파일(7장의 그림)도 들어간다.
     """
     todo = set()
     for cell in code_cells(nb):
