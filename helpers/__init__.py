@@ -48,6 +48,8 @@ _LAZY = {  # 이름 → 처음 쓰일 때 불러올 모듈
     "check_model_input": "helpers.images",
     "load_digit_image": "helpers.images",
     "predict_digit": "helpers.images",
+    "prepare_digit": "helpers.images",
+    "show_preprocessing": "helpers.images",
     # glue, 예상한 오류, 실행 환경 한 줄
     "CaughtError": "helpers.book",
     "environment_line": "helpers.book",
@@ -55,13 +57,17 @@ _LAZY = {  # 이름 → 처음 쓰일 때 불러올 모듈
     "glue": "helpers.book",
 }
 
+_SUBMODULES = ("diagrams",)  # 모듈째 쓰는 것: helpers.diagrams.convolution(...) (개념 그림, 여러 장)
+
 __all__ = sorted(
     ["DeviceError", "describe_device", "get_device", "plot_history", "set_seed", "setup_style", "show_images",
-     *_LAZY]
+     *_LAZY, *_SUBMODULES]
 )
 
 
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"helpers.{name}")
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")

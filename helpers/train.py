@@ -1,5 +1,18 @@
 """학습 루프: 5장에서 4장의 루프를 함수 셋으로 나눈 것.
 
+5장 본문이 ``train_one_epoch``, ``evaluate``, ``fit``(가장 좋은 에폭의 가중치로 되돌리기, ``patience``로 조기 종료,
+``on_epoch_end(epoch, history)`` 콜백)을 직접 쓰고, 같은 출발점에서 여기 함수들과 기록·가중치가 비트까지 같은지
+견준다(5장의 검사 셀은 스케줄러·조기 종료·콜백을 모두 쓰는 작은 학습으로도 견준다). 여기 것이 5장의 것에 더한 것:
+
+- ``device`` 인자(``None``이면 모델의 장치)와 ``to_device``(CPU → CUDA 복사만 ``non_blocking``).
+- ``progress``(진행 막대)와 ``verbose``(에폭마다 한 줄 요약, 멈춤·되돌림 알림).
+- ``scheduler_interval``: 에폭 단위 스케줄러와 ``ReduceLROnPlateau``도 부른다(5장의 것은 배치마다만).
+- ``restore_best=False``, ``History.last_state``, ``history=``로 이어서 학습하기(7장).
+- dict 대신 ``History``(``seconds``, ``best_val_acc``, ``stopped_early``; 콜백도 이것을 받는다).
+- 손실과 맞힌 개수를 장치 위에 쌓아 에폭 끝에 한 번 읽기(아래), 잘못된 인자와 빈 로더에 알아듣기 쉬운 오류.
+
+이 목록을 바꾸면 5장의 표와 검사 셀(``helpers.fit``에만 있는 인자 목록)도 함께 고친다.
+
 - ``train_one_epoch``: 학습 세트를 한 번 돈다 (``model.train()``, ``zero_grad``, ``backward``, ``step``).
 - ``evaluate``: ``model.eval()`` + ``torch.inference_mode()``로 손실과 정확도만 잰다.
 - ``fit``: 에폭마다 둘을 부르고, 검증 정확도가 가장 좋았던 모델을 기억했다가 되돌려 놓는다.

@@ -69,3 +69,33 @@ def test_loader_speed_table_times_every_pipeline_the_same_way():
     # (a)는 num_workers와 상관없이(작업 프로세스를 살려 둬도) (b)와 같은 순서로 섞으므로, 마지막 에폭의 손실까지 같다
     losses = table["평균 손실"].iloc[:3]
     assert (losses - losses.iloc[0]).abs().max() < 1e-5, losses.tolist()
+
+
+def _toy_digits(n: int = 200):
+    """레이블마다 다른 픽셀 하나만 밝은 작은 데이터: 짧은 학습으로도 다 맞힐 수 있다."""
+    y = torch.arange(n) % 10
+    x = torch.zeros(n, 1, 28, 28)
+    x[torch.arange(n), 0, 3 * y, 3 * y] = 1.0
+    return x, y
+
+
+def test_train_briefly_is_reproducible_and_learns():
+    x, y = _toy_digits()
+    first = benchmark.train_briefly(x, y, batch_size=16, seed=0, lr=0.5, epochs=5)
+    again = benchmark.train_briefly(x, y, batch_size=16, seed=0, lr=0.5, epochs=5)
+    for a, b in zip(first.state_dict().values(), again.state_dict().values()):
+        assert torch.equal(a, b)
+    acc, loss, prob = benchmark.prediction_stats(first, x, y)
+    assert acc == 100.0 and loss < 0.5 and 50 < prob <= 100
+
+
+def test_prediction_stats_counts_every_sample_in_uneven_batches():
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(28 * 28, 10))
+    torch.nn.init.zeros_(model[1].weight)
+    torch.nn.init.zeros_(model[1].bias)
+    x, y = _toy_digits(25)
+    acc, loss, prob = benchmark.prediction_stats(model, x, y, batch_size=10)  # 10, 10, 5
+    # 모든 점수가 0이면 확률은 클래스마다 1/10, 고른 답은 언제나 0번 클래스
+    assert acc == 100 * (y == 0).sum().item() / 25
+    assert abs(loss - torch.log(torch.tensor(10.0)).item()) < 1e-5 and abs(prob - 10.0) < 1e-4
+    assert not model.training

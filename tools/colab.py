@@ -7,9 +7,9 @@ Colab은 MyST 문법을 모른다. 그래서 HTML 책에서만 뜻이 있는 것
 
 - 마크다운: ``{glue:}`이름``` → 저장된 실행의 값(굵게), 풀이 드롭다운 → ``<details>``,
   ``:::{note}`` 같은 상자 → 인용 블록, ``{doc}``/``{ref}``와 ``(label)=`` → HTML 책으로 가는 링크.
-- 코드: 검사 셀(``remove-cell``)은 빼고, ``# NBVAL_CHECK_OUTPUT`` 줄과 ``helpers.glue(...)`` 호출을 지운다.
-  parameters 셀에서는 남은 코드가 쓰지 않는 상수(검사 하한)를 지운다. 풀이 코드(``hide-cell``)는
-  Colab의 양식 셀로 접어 둔다. 출력은 싣지 않는다: 독자가 위에서부터 실행해 자기 출력을 만든다.
+- 코드: 숨은 셀(``remove-cell``: 검사 셀, glue 셀, 하한 셀)은 빼고, 남은 ``# NBVAL_…`` 줄과 ``helpers.glue(...)``
+  호출도 지운다. parameters 셀에서는 남은 코드가 쓰지 않는 상수를 지운다. 풀이 코드(``hide-cell``)와 개념 그림
+  셀(``remove-input``)은 Colab의 양식 셀로 접어 둔다. 출력은 싣지 않는다: 독자가 위에서부터 실행해 자기 출력을 만든다.
 
 판은 손으로 고치지 않는다. 장을 고치면 이 도구로 다시 만든다(테스트가 어긋남을 잡는다).
 """
@@ -33,6 +33,7 @@ from tools.notebooks import (  # noqa: E402
 COLAB = ROOT / "colab"
 CHECK_CELL_TAG = "remove-cell"
 SOLUTION_TAG = "hide-cell"
+FIGURE_TAG = "remove-input"  # 개념 그림만 그리는 셀: HTML에는 그림만, Colab에서는 접힌 양식 셀
 BOX_TITLES = {"note": "참고", "tip": "팁", "important": "중요", "warning": "주의", "caution": "주의",
               "attention": "주의", "danger": "위험", "hint": "힌트", "seealso": "함께 보기"}
 
@@ -346,6 +347,9 @@ def build_edition(path: Path, index=None) -> nbformat.NotebookNode:
             new.metadata["tags"] = cell_tags
         if SOLUTION_TAG in tags(cell):
             new.source = "#@title 풀이 코드 (두 번 눌러 코드 보기)\n" + new.source
+            new.metadata["cellView"] = "form"
+        elif FIGURE_TAG in tags(cell):
+            new.source = "#@title 그림 그리기 (두 번 눌러 코드 보기)\n" + new.source
             new.metadata["cellView"] = "form"
         out_cells.append(new)
         if not cell_tags:
