@@ -47,12 +47,12 @@ def test_edition_keeps_setup_first_numbers_and_folded_solutions(path):
     book_md = "\n".join(c.source for c in book.cells if c.cell_type == "markdown")
     dropdowns = len(re.findall(r"^:class: dropdown", book_md, re.M))
     assert markdown.count("<details>") == dropdowns
-    solutions = sum(colab.SOLUTION_TAG in tags(c) for c in book.cells)
-    assert sum(c.metadata.get("cellView") == "form" for c in code) == solutions
+    folded = sum(bool({colab.SOLUTION_TAG, colab.FIGURE_TAG} & set(tags(c))) for c in book.cells)
+    assert sum(c.metadata.get("cellView") == "form" for c in code) == folded  # 풀이와 개념 그림 셀
 
 
-def test_mlp_test_accuracy_is_in_the_chapter_3_edition():
-    path = next(p for p in CHAPTERS if p.name.startswith("03_"))
+def test_mlp_test_accuracy_is_in_the_chapter_4_edition():
+    path = next(p for p in CHAPTERS if p.name.startswith("04_"))
     value = glued_values(read(path))["mlp_test_acc"]
     nb = edition(path)
     assert any(f"**{value}**%" in c.source for c in nb.cells if c.cell_type == "markdown")

@@ -92,13 +92,13 @@ def test_code_hash_covers_the_helpers_a_chapter_uses(tmp_path):
     """helpers를 고치면 그 모듈을 쓰는 장의 출력은 낡은 것이 된다 (주석 한 줄도)."""
     helpers_copy = tmp_path / "helpers"
     shutil.copytree(ROOT / "helpers", helpers_copy, ignore=shutil.ignore_patterns("__pycache__"))
-    trainer, tensors = _chapter("04_"), _chapter("01_")
+    trainer, tensors = _chapter("05_"), _chapter("01_")
     assert code_hash(trainer) == code_hash(trainer, helpers_copy)  # 같은 파일이면 같은 해시
-    before = {"04": code_hash(trainer, helpers_copy), "01": code_hash(tensors, helpers_copy)}
+    before = {"05": code_hash(trainer, helpers_copy), "01": code_hash(tensors, helpers_copy)}
 
     with (helpers_copy / "train.py").open("a", encoding="utf-8") as f:
         f.write("# 주석 한 줄\n")
-    assert code_hash(trainer, helpers_copy) != before["04"]       # 5장은 helpers.train을 쓴다
+    assert code_hash(trainer, helpers_copy) != before["05"]       # 5장은 helpers.train을 쓴다
     assert code_hash(tensors, helpers_copy) == before["01"]       # 1장은 쓰지 않는다
 
     with (helpers_copy / "device.py").open("a", encoding="utf-8") as f:

@@ -134,7 +134,7 @@ def test_show_images_gray_batches_look_as_before():
 
 
 def test_show_images_three_dim_is_always_a_gray_batch():
-    fig = show_images(torch.rand(3, 5, 5))  # 첫 축이 3이어도 흑백 4장 (6장의 커널 그림처럼)
+    fig = show_images(torch.rand(3, 5, 5))  # 첫 축이 3이어도 흑백 3장 (6장의 커널 그림처럼)
     try:
         assert [a.shape for a in shown(fig)] == [(5, 5)] * 3
     finally:
@@ -184,8 +184,8 @@ def test_show_images_numpy_array():
     ("images", "kwargs", "error", "message"),
     [
         (torch.zeros(0, 28, 28), {}, ValueError, "그릴 이미지가 없습니다"),
-        (torch.zeros(3, 28, 28), {"titles": ["a", "b"]}, ValueError, "제목이 2개인데 이미지는 4장"),
-        (torch.zeros(2, 28, 28), {"titles": ["a", "b", "c"]}, ValueError, "제목이 3개인데 이미지는 3장"),
+        (torch.zeros(3, 28, 28), {"titles": ["a", "b"]}, ValueError, "제목이 2개인데 이미지는 3장"),
+        (torch.zeros(2, 28, 28), {"titles": ["a", "b", "c"]}, ValueError, "제목이 3개인데 이미지는 2장"),
         (torch.zeros(2, 28, 28), {"titles": "예시"}, TypeError, "suptitle="),
         (torch.zeros(2, 2, 28, 28), {}, ValueError, "1개(흑백)나 3개(RGB)"),
         (torch.zeros(2, 4, 28, 28), {}, ValueError, "1개(흑백)나 3개(RGB)"),
