@@ -3,7 +3,8 @@
 함수마다 받은 값으로 그림을 그려 ``matplotlib.figure.Figure``를 돌려준다(``plt.show()``는 부르지 않는다).
 장에서는 입력을 숨긴 셀에서 ``helpers.diagrams.broadcasting(a, b); plt.show()``처럼 쓴다.
 그림에 쓴 계산 결과는 그림의 속성으로도 돌려준다: ``broadcasting``과 ``pooling``은 ``fig.result``,
-``convolution``은 ``fig.output_size``, ``mlp``는 ``fig.param_counts``, ``loader_batches``는 ``fig.batches``.
+``convolution``은 ``fig.output_size``, ``mlp``는 ``fig.param_counts``, ``loader_batches``는 ``fig.batches``,
+``host_sync``는 ``fig.totals``.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ __all__ = [
     "checkpoint_contents",
     "convolution",
     "data_split",
+    "host_sync",
     "loader_batches",
     "memory_layout",
     "mlp",
@@ -694,4 +696,47 @@ def checkpoint_contents(checkpoint: Mapping[str, Any]) -> Figure:
         ax.text(x + 0.15, y + 0.27, header, ha="left", va="center", fontsize=10, fontweight="bold")
         for r, row in enumerate(rows):
             ax.text(x + 0.15, y + 0.6 + 0.19 * r, row, ha="left", va="center", fontsize=8.5, family=CODE_FONT)
+    return fig
+
+
+# ---------------------------------------------------------------- 10. 호스트 동기화
+
+def host_sync(steps: int = 4, launch: float = 1.0, compute: float = 2.5) -> Figure:
+    """CPU(호스트)가 GPU에 일을 넣는 시간표 두 줄: 걸음마다 ``loss.item()``으로 기다릴 때와 기다리지 않을 때.
+
+    걸음마다 CPU는 ``launch``만큼 일을 넣고(커널 실행 요청), GPU는 ``compute``만큼 계산한다(단위는 임의).
+    기다리지 않으면 CPU가 앞서 나가 GPU가 쉬지 않고, 기다리면 걸음마다 GPU가 CPU를 기다리며 쉰다.
+    ``fig.totals``: {"기다리지 않음": 끝나는 시각, "걸음마다 .item()": 끝나는 시각}.
+    """
+    if steps < 1 or launch <= 0 or compute <= 0:
+        raise ValueError(f"steps는 1 이상, launch와 compute는 0보다 커야 합니다: {steps}, {launch}, {compute}")
+    fig = Figure(figsize=(8.0, 3.6))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 1, sharex=True)
+    totals = {}
+    for ax, (title, wait) in zip(axes, [("기다리지 않음", False), ("걸음마다 .item()", True)]):
+        cpu_t, gpu_free = 0.0, 0.0
+        for k in range(steps):
+            color = COLORS[k % len(COLORS)]
+            ax.broken_barh([(cpu_t, launch)], (1.1, 0.8), facecolors=color, edgecolor=EDGE)
+            ax.text(cpu_t + launch / 2, 1.5, f"넣기 {k + 1}", ha="center", va="center", fontsize=SMALL)
+            gpu_start = max(cpu_t + launch, gpu_free)  # GPU는 요청이 들어오고, 앞의 일이 끝나야 시작한다
+            ax.broken_barh([(gpu_start, compute)], (0.1, 0.8), facecolors=color, edgecolor=EDGE)
+            ax.text(gpu_start + compute / 2, 0.5, f"계산 {k + 1}", ha="center", va="center", fontsize=SMALL)
+            gpu_free = gpu_start + compute
+            cpu_t += launch
+            if wait:  # .item(): 이 걸음의 계산이 끝나야 값을 읽을 수 있다
+                ax.broken_barh([(cpu_t, gpu_free - cpu_t)], (1.1, 0.8), facecolors="white", edgecolor="#999999",
+                               hatch="//")
+                ax.text((cpu_t + gpu_free) / 2, 1.5, "기다림", ha="center", va="center", fontsize=SMALL, color="#555555")
+                cpu_t = gpu_free
+        totals[title] = gpu_free
+        ax.set_yticks([0.5, 1.5], ["GPU", "CPU"])
+        ax.set_title(f"{title}: {steps}걸음이 {gpu_free:g}에 끝남", fontsize=LABEL, loc="left")
+        ax.set_ylim(0, 2)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[-1].set_xlabel("시간")
+    fig.tight_layout()
+    fig.totals = totals
     return fig

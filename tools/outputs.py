@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -33,10 +34,23 @@ def _collapse_carriage_returns(text: str) -> str:
     return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
 
 
+# 파이토치의 C++ 부분이 stderr에 쓰는 기록 가운데 독자에게 뜻이 없는 줄: 프로파일러(kineto)의 시작·끝 표시와
+# GPU가 없는 기계에서 GPU 수를 묻다 실패한 기록, CUDA용 torch를 GPU 없는 기계에서 쓸 때의 CUDA_HOME 안내.
+_NATIVE_NOISE = re.compile(
+    r"^(USDT|ERROR|WARNING):\d{4}-\d\d-\d\d [\d:]+ \d+:\d+ \w+\.cpp:\d+\] .*$\n?"
+    r"|^W\d{4} [\d:.]+ \d+ \S*torch/utils/cpp_extension\.py:\d+\] No CUDA runtime is found.*$\n?",
+    re.M,
+)
+
+
 def merge_streams(outputs: list) -> list:
-    """이어진 같은 스트림(stdout/stderr) 출력을 하나로 합치고, ``\r`` 덮어쓰기를 정리한다."""
+    """이어진 같은 스트림(stdout/stderr) 출력을 하나로 합치고, ``\r`` 덮어쓰기와 C++ 기록 줄(``_NATIVE_NOISE``)을 정리한다."""
     merged: list = []
     for out in outputs:
+        if out.get("output_type") == "stream" and out["name"] == "stderr":
+            out["text"] = _NATIVE_NOISE.sub("", out["text"])
+            if not out["text"]:
+                continue
         if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
                 and merged[-1]["name"] == out["name"]):
             merged[-1]["text"] += out["text"]
