@@ -350,7 +350,7 @@ def _frame(ax, x0: float, y0: float, x1: float, y1: float, color: str, label: st
 
 
 def training_loop() -> Figure:
-    """학습 한 스텝의 순환(배치 가져오기 → 순전파 → 손실 계산 → 기울기 초기화 → 역전파 → 가중치 갱신 → 다음 배치)과,
+    """학습 한 걸음의 순환(배치 가져오기 → 순전파 → 손실 계산 → 기울기 초기화 → 역전파 → 가중치 갱신 → 다음 배치)과,
     에폭마다 배치를 모두 돈 뒤의 검증(``model.eval()`` + ``torch.inference_mode()``)."""
     steps = [("배치 가져오기", "for x, y in loader:"), ("순전파", "pred = model(x)"),
              ("손실 계산", "loss = loss_fn(pred, y)"), ("기울기 초기화", "optimizer.zero_grad()"),
@@ -360,13 +360,13 @@ def training_loop() -> Figure:
     centers = [(x, 3.05) for x in xs] + [(x, 5.75) for x in reversed(xs)]
     right = xs[2] + w / 2 + 0.25  # 배치 반복 틀의 오른쪽 끝
     fig, ax = _canvas(16.9, 7.4, unit=0.5)
-    _title(ax, 8.45, 0.4, "학습 루프: 배치마다 한 스텝, 배치를 모두 돌면 한 에폭", size=TITLE)
+    _title(ax, 8.45, 0.4, "학습 루프: 배치마다 한 걸음, 배치를 모두 돌면 한 에폭", size=TITLE)
     _frame(ax, 0.2, 0.85, 16.7, 7.25, "#fafafa", "에폭마다 반복 (model.train()으로 시작)")
     _frame(ax, 0.45, 1.9, right, 6.95, "#f0f0f0")
     boxes = [_box(ax, c, (w, h), title, code, COLORS[k]) for k, (c, (title, code)) in enumerate(zip(centers, steps))]
     for a, b in zip(boxes, boxes[1:] + boxes[:1]):
         _arrow(ax, _center(a), _center(b), patchA=a, patchB=b)
-    ax.text(xs[1], 4.4, "배치마다 한 스텝", ha="center", va="center", fontsize=LABEL, color="#555555")
+    ax.text(xs[1], 4.4, "배치마다 한 걸음", ha="center", va="center", fontsize=LABEL, color="#555555")
     ax.text(xs[0] - w / 2 + 0.2, 4.4, "다음 배치", ha="left", va="center", fontsize=SMALL, color="#555555")
     val = _box(ax, (14.85, 4.4), (3.35, 2.3), "검증", ["model.eval()", "torch.inference_mode()", "검증 손실·정확도"],
                "#e2e2e2", line=0.48)

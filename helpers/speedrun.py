@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-__all__ = ["FastCNN", "MnistData", "Recipe", "RunResult", "amp_dtype", "compile_payback", "ladder_table", "run_ladder",
+__all__ = ["FINAL", "FastCNN", "MnistData", "Recipe", "RunResult", "amp_dtype", "compile_payback", "ladder_table", "run_ladder",
            "run_recipe", "step_breakdown", "training_flops"]
 
 
@@ -83,6 +83,12 @@ class Recipe:
                 if f.name != "name" and getattr(self, f.name) != getattr(other, f.name)}
 
 
+# 8장이 사다리 끝에서 고른 조리법 (2코어 CPU, 검증 세트로 고른 설정 + channels_last + bfloat16 + 동기화 없음).
+# 셸의 benchmarks/mnist_speedrun.py가 쓴다. 8장의 검사 셀이 원래 길이의 CPU 실행에서 장이 고른 것과 같은지 본다.
+FINAL = Recipe(name="배치마다 동기화하지 않기", model="fast", loader="memory", batch_size=128, optimizer="adam", lr=0.005,
+               betas=(0.7, 0.9), epochs=2, channels_last=True, autocast=True, sync_every_step=False)
+
+
 @dataclass
 class RunResult:
     """한 단을 시드 하나로 학습한 결과."""
@@ -128,9 +134,8 @@ class MnistData:
             raise ValueError(f"val_size는 1 이상 {len(self.y_train) - 1} 이하입니다: {val_size}")
         order = torch.randperm(len(self.y_train), generator=torch.Generator().manual_seed(seed))
         val, train = order[:val_size], order[val_size:]
-        split = MnistData(None, self.x_train[train], self.y_train[train], self.x_train[val], self.y_train[val],
-                          self.mean, self.std)
-        return split
+        return MnistData(None, self.x_train[train], self.y_train[train], self.x_train[val], self.y_train[val],
+                         self.mean, self.std)
 
     def train_loader(self, recipe: Recipe, seed: int, device: torch.device):
         """단의 ``loader`` 설정대로 학습 배치를 내는 로더. 섞는 순서는 ``seed``로 정해진다."""
@@ -196,46 +201,61 @@ def test_accuracy(model: nn.Module, data: MnistData, device: torch.device, batch
     return 100 * correct / len(data.y_test)
 
 
+class _Step:
+    """조리법대로 학습 한 걸음을 하는 함수: 입력을 장치와 메모리 배치에 맞추고, (혼합 정밀도로) 순전파·역전파·step.
+
+    ``run_recipe``, ``compile_payback``이 같은 걸음을 쓴다. 부르면 이 걸음의 손실(장치 위의 텐서)을 돌려준다.
+    """
+
+    def __init__(self, recipe: Recipe, device: torch.device, steps: int) -> None:
+        self.recipe, self.device = recipe, device
+        self.dtype = amp_dtype(device) if recipe.autocast else None
+        if recipe.autocast and self.dtype is None:
+            raise ValueError(f"{device.type} 장치에서는 이 책의 autocast 단을 쓰지 않습니다 (cpu나 cuda에서 실행하세요)")
+        self.model, self.trained, self.optimizer, self.scheduler = _build(recipe, device, steps)
+        self.scaler = torch.amp.GradScaler(device.type, enabled=self.dtype == torch.float16)  # float16은 손실 크기를 조절한다
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        x, y = x.to(self.device), y.to(self.device)
+        if self.recipe.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        autocast = torch.autocast(self.device.type, dtype=self.dtype) if self.dtype else contextlib.nullcontext()
+        with autocast:
+            loss = nn.functional.cross_entropy(self.trained(x), y)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.scheduler.step()
+        return loss.detach()
+
+
 def run_recipe(recipe: Recipe, data: MnistData, seed: int, device: torch.device | str) -> RunResult:
     """``recipe``를 시드 ``seed``로 처음부터 학습하고 테스트 세트에서 한 번 평가한다."""
     from helpers.seed import set_seed
 
     device = torch.device(device)
-    dtype = amp_dtype(device) if recipe.autocast else None
-    if recipe.autocast and dtype is None:
-        raise ValueError(f"{device.type} 장치에서는 이 책의 autocast 단을 쓰지 않습니다 (cpu나 cuda에서 실행하세요)")
     set_seed(seed)
     loader = data.train_loader(recipe, seed, device)
     steps = recipe.epochs * len(loader)
-    scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)  # float16은 손실 크기를 조절한다
 
     _synchronize(device)
     start = time.perf_counter()
-    model, trained, optimizer, scheduler = _build(recipe, device, steps)
-    trained.train()
+    step = _Step(recipe, device, steps)      # 모델 만들기도 학습 시간에 넣는다
+    step.trained.train()
     for _ in range(recipe.epochs):
         total, count = torch.zeros((), device=device), 0
         for x, y in loader:
-            x, y = x.to(device), y.to(device)
-            if recipe.channels_last:
-                x = x.contiguous(memory_format=torch.channels_last)
-            autocast = torch.autocast(device.type, dtype=dtype) if dtype else contextlib.nullcontext()
-            with autocast:
-                loss = nn.functional.cross_entropy(trained(x), y)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            scheduler.step()
+            loss = step(x, y)
             if recipe.sync_every_step:
-                total += loss.item() * len(y)      # .item(): GPU가 이 걸음을 끝낼 때까지 CPU가 기다린다
+                total += loss.item() * len(y)   # .item(): GPU가 이 걸음을 끝낼 때까지 CPU가 기다린다
             else:
-                total += loss.detach() * len(y)   # 장치 위에서 더하기만 하고, 읽는 것은 에폭 끝에서 한 번
+                total += loss * len(y)          # 장치 위에서 더하기만 하고, 읽는 것은 에폭 끝에서 한 번
             count += len(y)
         final_loss = total.item() / count
     _synchronize(device)
     seconds = time.perf_counter() - start
-    return RunResult(seconds, test_accuracy(model, data, device), steps, final_loss)
+    return RunResult(seconds, test_accuracy(step.model, data, device), steps, final_loss)
 
 
 @dataclass
@@ -305,13 +325,15 @@ def step_breakdown(recipe: Recipe, data: MnistData, device: torch.device | str, 
     """한 걸음의 시간이 어디에 쓰이는지: {"배치 만들기", "순전파", "역전파", "옵티마이저"} → 걸음당 밀리초.
 
     단계마다 동기화한 뒤 시계를 읽으므로(GPU가 일을 겹쳐 하지 못하게 한다) 합이 실제 걸음보다 조금 길 수 있다.
-    처음 ``warmup``걸음은 재지 않는다. ``compile``과 ``autocast``는 보지 않는다(나누어 잴 수 없다).
+    처음 ``warmup``걸음은 재지 않는다. ``compile``은 보지 않는다(컴파일한 모델은 순전파와 역전파를 나누어 잴 수 없다).
+    ``autocast``이면 순전파를 혼합 정밀도로 한다(손실 크기 조절은 하지 않는다: 시간만 잰다).
     """
     device = torch.device(device)
     torch.manual_seed(0)
     loader = data.train_loader(recipe, 0, device)
     model, _, optimizer, _ = _build(dataclasses.replace(recipe, compile=False), device, warmup + steps)
     model.train()
+    dtype = amp_dtype(device) if recipe.autocast else None
     spent = dict.fromkeys(["배치 만들기", "순전파", "역전파", "옵티마이저"], 0.0)
 
     def endless():  # 데이터가 적어 한 에폭이 모자라면 처음부터 다시 돈다
@@ -335,7 +357,8 @@ def step_breakdown(recipe: Recipe, data: MnistData, device: torch.device | str, 
         if recipe.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         start = tick("배치 만들기", start, counted)
-        loss = nn.functional.cross_entropy(model(x), y)
+        with torch.autocast(device.type, dtype=dtype) if dtype else contextlib.nullcontext():
+            loss = nn.functional.cross_entropy(model(x), y)
         start = tick("순전파", start, counted)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -349,36 +372,30 @@ def compile_payback(recipe: Recipe, data: MnistData, device: torch.device | str,
                     min_run_time: float = 2.0) -> dict[str, float | None]:
     """``torch.compile``이 본전을 찾는 걸음 수.
 
-    같은 배치로 학습 한 걸음을 (1) 그대로, (2) 컴파일한 모델로 ``torch.utils.benchmark``로 잰다(준비 운동 뒤
+    ``recipe``의 학습 한 걸음을 (1) 그대로, (2) 컴파일한 모델로 ``torch.utils.benchmark``로 잰다(준비 운동 뒤
     ``min_run_time``초 동안 되풀이한 중앙값). 컴파일 시간은 컴파일한 모델의 첫 걸음 시간에서 보통 걸음을 뺀 값이다.
+    이 프로세스에서 처음 컴파일할 때 불러야 처음 컴파일하는 비용이 잡힌다(한 번 컴파일한 것은 캐시에 남는다).
     돌려주는 것: ``compile_seconds``, ``eager_ms``, ``compiled_ms``, ``breakeven_steps``(컴파일한 걸음이
     빠르지 않으면 ``None``: 본전을 찾지 못한다).
     """
     from torch.utils import benchmark
 
     device = torch.device(device)
-    x = data.x_train[:recipe.batch_size].to(device)
-    y = data.y_train[:recipe.batch_size].to(device)
+    x, y = data.x_train[:recipe.batch_size], data.y_train[:recipe.batch_size]
     timings = {}
-    for compiled in (False, True):
+    for compiled in (True, False):
         torch.manual_seed(0)
-        model, trained, optimizer, _ = _build(dataclasses.replace(recipe, compile=compiled), device, 1)
-        trained.train()
-
-        def step():
-            loss = nn.functional.cross_entropy(trained(x), y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-
+        # 스케줄러가 학습률을 끝까지 내리지 않도록 걸음 수를 넉넉히 준다 (여기서는 시간만 잰다)
+        step = _Step(dataclasses.replace(recipe, compile=compiled), device, steps=1_000_000)
+        step.trained.train()
         _synchronize(device)
         start = time.perf_counter()
-        step()                       # 컴파일한 모델은 여기서 컴파일한다 (순전파와 역전파 모두)
+        step(x, y)                   # 컴파일한 모델은 여기서 컴파일한다 (순전파와 역전파 모두)
         _synchronize(device)
         first = time.perf_counter() - start
-        timer = benchmark.Timer("step()", globals={"step": step}, num_threads=torch.get_num_threads())
-        median = timer.blocked_autorange(min_run_time=min_run_time).median
-        timings[compiled] = (first, median)
+        timer = benchmark.Timer("step(x, y)", globals={"step": step, "x": x, "y": y},
+                                num_threads=torch.get_num_threads())
+        timings[compiled] = (first, timer.blocked_autorange(min_run_time=min_run_time).median)
     (_, eager), (first, compiled_step) = timings[False], timings[True]
     saved = eager - compiled_step
     compile_seconds = first - compiled_step

@@ -222,3 +222,17 @@ def test_chapters_reach_the_diagrams_through_import_helpers():
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
     for name in diagrams.__all__:
         assert inspect.getdoc(getattr(diagrams, name)), f"helpers.diagrams.{name}에 설명이 없습니다"
+
+
+@pytest.mark.parametrize(("launch", "compute", "free", "waiting"), [(1.0, 2.5, 11.0, 14.0), (3.0, 1.0, 13.0, 16.0)])
+def test_host_sync_timelines(launch, compute, free, waiting):
+    """기다리지 않으면 GPU가 쉬지 않거나(계산이 길 때) CPU가 쉬지 않고(넣기가 길 때), 기다리면 걸음마다 둘을 더한 만큼."""
+    fig = diagrams.host_sync(steps=4, launch=launch, compute=compute)
+    assert fig.totals == {"기다리지 않음": free, "걸음마다 .item()": waiting}
+    text = drawn(fig)
+    assert "기다림" in text and "계산 4" in text and "넣기 1" in text
+
+
+def test_host_sync_rejects_bad_input():
+    with pytest.raises(ValueError, match="steps는 1 이상"):
+        diagrams.host_sync(steps=0)
