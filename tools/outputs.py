@@ -84,6 +84,8 @@ def run(path: Path) -> float:
     produced_by = code_hash(nbformat.read(str(path), as_version=4))  # 실행 전의 코드와 helpers
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / path.name
+        # torch.compile의 캐시를 빈 폴더로: 장이 재는 '처음 컴파일하는 시간'이 앞선 실행의 캐시에 기대지 않게 한다
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(Path(tmp) / "inductor-cache")
         try:
             papermill.execute_notebook(
                 str(path), str(out), cwd=str(path.parent), kernel_name="python3",
