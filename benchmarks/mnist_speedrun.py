@@ -4,7 +4,7 @@
 끝날 때까지의 벽시계 시간이다(컴파일을 쓰면 컴파일 포함). 시드마다 처음부터 학습하고 테스트 세트로 한 번 평가한다.
 
     python benchmarks/mnist_speedrun.py --seeds 5              # 마지막 단, 시드 0~4
-    python benchmarks/mnist_speedrun.py --seeds 3 --first      # 첫 단(6장의 방법)도 재서 배속을 낸다
+    python benchmarks/mnist_speedrun.py --seeds 3 --first      # 첫 단(6장의 모델 + DataLoader)도 재서 배속을 낸다
     python benchmarks/mnist_speedrun.py --device cuda
 
 조리법은 노트북과 같은 ``helpers.speedrun``의 ``FINAL``(8장이 사다리 끝에서 고른 것)과 ``Recipe()``(첫 단)이다.
@@ -27,7 +27,7 @@ from helpers.speedrun import FINAL, MnistData, Recipe, run_ladder  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="MNIST 99%에 닿는 학습 시간 (8장의 마지막 단)")
     parser.add_argument("--seeds", type=int, default=5, help="시드 0부터 몇 개로 잴지")
-    parser.add_argument("--first", action="store_true", help="첫 단(6장의 방법)도 같은 시드로 재서 배속을 낸다")
+    parser.add_argument("--first", action="store_true", help="첫 단(6장의 모델 + DataLoader)도 같은 시드로 재서 배속을 낸다")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (기본: 자동)")
     parser.add_argument("--train-subset", type=int, default=None, help="학습 이미지 수 (기본: 60,000장 전부)")
     args = parser.parse_args(argv)

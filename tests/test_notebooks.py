@@ -184,12 +184,34 @@ def test_ci_parameters_name_real_notebooks_and_parameters():
         assert relative(path) in table, f"{relative(path)}의 CI 값이 ci_params.yaml에 없습니다"
 
 
+def written_scripts() -> dict[str, str]:
+    """장의 ``%%writefile scripts/X.py``(와 ``-a``로 이어 붙이는) 셀들이 쓰는 파일: 경로 → 내용."""
+    scripts: dict[str, str] = {}
+    for path in NOTEBOOKS:
+        for cell in code_cells(read(path)):
+            first, _, body = cell.source.partition("\n")
+            words = first.split()
+            if words[:1] == ["%%writefile"]:
+                target = f"{path.parent.relative_to(BOOK).as_posix()}/{words[-1]}".lstrip("./")
+                scripts[target] = (scripts.get(target, "") if "-a" in words else "") + body + "\n"
+    return scripts
+
+
+def test_book_scripts_are_written_by_their_chapter():
+    """book/scripts/의 스크립트는 장이 셀로 쓰는 그대로다 (장을 고치면 make outputs가 다시 쓴다)."""
+    scripts = written_scripts()
+    assert scripts, "스크립트를 쓰는 장이 없습니다"
+    for target, text in scripts.items():
+        assert (BOOK / target).read_text(encoding="utf-8") == text, f"book/{target}이 장의 셀과 다릅니다"
+
+
 def test_book_folder_has_no_stray_files():
-    """장이 실행하며 남긴 파일(체크포인트, 데이터)이 book/에 남지 않는다."""
+    """장이 실행하며 남긴 파일(체크포인트, 데이터)이 book/에 남지 않는다. 장이 쓰는 스크립트만 예외."""
     allowed = {".ipynb", ".md", ".png", ".svg", ".jpg"}
+    scripts = set(written_scripts())
     stray = [
         p.relative_to(BOOK).as_posix() for p in BOOK.rglob("*")
-        if p.is_file() and p.suffix not in allowed
+        if p.is_file() and p.suffix not in allowed and p.relative_to(BOOK).as_posix() not in scripts
         and not {".ipynb_checkpoints", "__pycache__", "_templates", "_ext"} & set(p.parts)
     ]
     assert stray == []

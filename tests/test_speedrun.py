@@ -79,8 +79,10 @@ def test_unknown_settings_are_refused_in_korean(data, field, value, message):
 
 
 def test_amp_dtype_by_device():
-    assert amp_dtype(CPU) == torch.bfloat16 and amp_dtype(torch.device("cuda")) == torch.float16
-    assert amp_dtype(torch.device("mps")) is None
+    assert amp_dtype(CPU) == torch.bfloat16 and amp_dtype(torch.device("mps")) is None
+    if torch.cuda.is_available():   # Ampere(8.x) 이후는 bfloat16, 그 전(T4 등)은 GradScaler와 함께 float16
+        major = torch.cuda.get_device_capability(0)[0]
+        assert amp_dtype(torch.device("cuda")) == (torch.bfloat16 if major >= 8 else torch.float16)
 
 
 def test_ladder_table_and_breakdown(data):

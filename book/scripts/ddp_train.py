@@ -22,9 +22,11 @@ from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 
 import helpers
+import helpers.checkpoint
 from helpers.models import TwoConvCNN
 
 
+# %% 명령줄 인자
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="DDP로 MNIST 학습 (9장)")
     parser.add_argument("--epochs", type=int, default=1)
@@ -38,6 +40,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+# %% 데이터
 def mnist_tensors(train_subset=None, test_subset=None):
     """정규화한 MNIST 텐서 (x_train, y_train, x_test, y_test). 평균·표준편차는 (쓰는) 학습 이미지에서 잰다."""
     train_images, y_train = helpers.load_tensors("MNIST", train=True)
@@ -52,6 +55,7 @@ def mnist_tensors(train_subset=None, test_subset=None):
     return to_input(train_images), y_train, to_input(test_images[:test_subset]), y_test[:test_subset]
 
 
+# %% 프로세스 그룹에 들어가기
 def setup():
     """torchrun이 정한 환경 변수로 프로세스 그룹에 들어간다: (rank, local_rank, world_size, device)."""
     if "RANK" not in os.environ:
@@ -63,10 +67,11 @@ def setup():
         torch.cuda.set_device(device)
     else:
         device, backend = torch.device("cpu"), "gloo"                 # GPU가 모자라면 모두 CPU에서
-    dist.init_process_group(backend=backend)
+    dist.init_process_group(backend=backend, device_id=device if backend == "nccl" else None)
     return rank, local_rank, world_size, device
 
 
+# %% 학습
 def train(args, rank, world_size, device):
     x_train, y_train, x_test, y_test = mnist_tensors(args.train_subset, args.test_subset)
     dataset = TensorDataset(x_train, y_train)
@@ -103,12 +108,12 @@ def train(args, rank, world_size, device):
     return model, epoch_seconds, (x_test, y_test), len(loader)
 
 
+# %% 저장과 평가
 def save_on_rank0(model, path: Path, rank: int):
     """rank 0만 저장하고, 다른 프로세스는 파일이 다 쓰일 때까지 기다린다 (barrier)."""
     if rank == 0:
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(model.state_dict(), tmp)    # DDP로 감싸기 전의 모델: 키에 "module."이 붙지 않는다
-        os.replace(tmp, path)
+        # 7장의 저장: 임시 파일에 끝까지 쓰고 디스크에 내린 뒤 이름을 바꾼다. DDP로 감싸기 전의 모델이라 키에 "module."이 없다
+        helpers.checkpoint.save(model.state_dict(), path)
     dist.barrier()
 
 
@@ -123,8 +128,9 @@ def main(argv=None):
             with torch.inference_mode():
                 pred = torch.cat([model(x.to(device)).argmax(dim=1).cpu() for x in x_test.split(1000)])
             result = {"world_size": world_size, "backend": dist.get_backend(), "device": str(device),
-                      "batch_per_process": args.batch_size, "effective_batch": args.batch_size * world_size,
-                      "steps_per_epoch": steps, "epoch_seconds": epoch_seconds,
+                      "batch_per_process": args.batch_size,
+                      "effective_batch": args.batch_size * world_size * args.accumulate,   # 한 걸음이 보는 이미지 수
+                      "steps_per_epoch": steps // args.accumulate, "epoch_seconds": epoch_seconds,
                       "test_acc": 100 * (pred == y_test).float().mean().item(), "checkpoint": str(args.out)}
             print(json.dumps(result, ensure_ascii=False))
     finally:
