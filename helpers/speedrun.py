@@ -87,7 +87,7 @@ class Recipe:
 
 # 8장이 사다리 끝에서 고른 조리법 (2코어 CPU, 검증 세트로 고른 설정 + channels_last + bfloat16 + 동기화 없음).
 # 셸의 benchmarks/mnist_speedrun.py가 쓴다. 8장의 검사 셀이 원래 길이의 CPU 실행에서 장이 고른 것과 같은지 본다.
-FINAL = Recipe(name="배치마다 동기화하지 않기", model="fast", loader="memory", batch_size=128, optimizer="adam", lr=0.005,
+FINAL = Recipe(name="배치마다 동기화하지 않기", model="fast", loader="memory", batch_size=128, optimizer="adam", lr=0.01,
                betas=(0.7, 0.9), epochs=2, channels_last=True, autocast=True, sync_every_step=False)
 
 
