@@ -6,7 +6,9 @@ nbval은 ``IPyNbFile.collect``에서 ``nbformat.read``로 노트북을 읽는다
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -18,6 +20,7 @@ from tools.notebooks import with_ci_parameters
 # 장을 실행하는 커널은 이 환경을 물려받는다. torch.compile의 캐시를 이번 실행만의 빈 폴더로 두어, 8장이 재는
 # '처음 컴파일하는 시간'이 앞선 실행의 캐시에 기대지 않게 한다 (make outputs도 같은 일을 한다).
 os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="inductor-cache-")
+atexit.register(shutil.rmtree, os.environ["TORCHINDUCTOR_CACHE_DIR"], ignore_errors=True)
 
 _original_collect = nbval.plugin.IPyNbFile.collect
 

@@ -228,3 +228,17 @@ def test_repository_address_agrees_with_config():
     for name, text in sources:
         for found in pattern.findall(text):
             assert found == expected, f"{name}: 저장소 주소 {found} ≠ _config.yml의 {expected}"
+
+
+def test_stored_outputs_drop_native_log_lines():
+    """파이토치 C++ 부분의 기록 줄(프로파일러의 시작·끝, GPU 수 묻기 실패, CUDA_HOME 안내)은 저장하지 않고, 다른 stderr는 남긴다."""
+    from tools.outputs import merge_streams
+
+    noise = ("USDT:2026-12-03 07:28:34 7323:7323 SyncActivityProfilerHandler.cpp:39] profiler_start\n"
+             "ERROR:2026-12-03 07:28:35 7323:7323 DeviceProperties.cpp:56] gpuGetDeviceCount failed with code 35\n"
+             "W1203 07:28:32.615000 7323 torch/utils/cpp_extension.py:183] No CUDA runtime is found, using CUDA_HOME='/usr/local'\n")
+    outputs = [{"output_type": "stream", "name": "stderr", "text": noise},
+               {"output_type": "stream", "name": "stderr", "text": "UserWarning: 진짜 경고\n"},
+               {"output_type": "stream", "name": "stdout", "text": "결과\n"}]
+    merged = merge_streams(outputs)
+    assert [o["text"] for o in merged] == ["UserWarning: 진짜 경고\n", "결과\n"]

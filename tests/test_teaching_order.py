@@ -37,6 +37,8 @@ FIRST_TAUGHT = {
     r"\bMaxPool2d\(|\bmax_pool2d\(": 6,
     r"\btorch\.save\(": 7,
     r"\btorch\.load\(": 7,
+    r"\bDDP\(|DistributedDataParallel\(": 9,
+    r"\binit_process_group\(": 9,
 }
 APPENDIX = 99
 
