@@ -43,10 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     recipes = [Recipe(), FINAL] if args.first else [FINAL]
     results = run_ladder(recipes, data, seeds, device)
     final = results[-1]
-    print(f"마지막 단: 학습 {final.seconds:.2f}초 (평균, 시드 {args.seeds}개), 테스트 정확도 평균 {final.accuracy:.2f}%, "
-          f"가장 낮은 값 {final.min_accuracy:.2f}%, 시드마다 {[round(r.seconds, 2) for r in final.runs]}초")
+    mean_seconds = statistics.mean(r.seconds for r in final.runs)
+    print(f"마지막 단: 학습 시간 평균 {mean_seconds:.2f}초 (중앙값 {final.seconds:.2f}초, 시드 {args.seeds}개), "
+          f"테스트 정확도 평균 {final.accuracy:.2f}%, 가장 낮은 값 {final.min_accuracy:.2f}%, "
+          f"시드마다 {[round(r.seconds, 2) for r in final.runs]}초")
     if args.first:
-        print(f"첫 단 대비 {results[0].seconds / final.seconds:.1f}배 빠름")
+        print(f"첫 단 대비 {results[0].seconds / final.seconds:.1f}배 빠름 (시간 중앙값의 비)")
     print(environment_line(device))
     return 0
 
