@@ -71,9 +71,9 @@ class Recipe:
     betas: tuple[float, float] = (0.9, 0.999)
     epochs: int = 1
     channels_last: bool = False       # 입력과 가중치를 채널이 마지막인 메모리 배치로
-    autocast: bool = False            # 순전파를 낮은 정밀도로 (CPU는 bfloat16, CUDA는 float16)
+    autocast: bool = False            # 순전파를 낮은 정밀도로 (amp_dtype: CPU와 Ampere 이후 GPU는 bfloat16)
     compile: bool = False             # torch.compile
-    sync_every_step: bool = True      # 배치마다 loss.item()으로 손실을 읽는다 (5장의 fit처럼)
+    sync_every_step: bool = True      # 배치마다 loss.item()으로 손실을 읽는다 (5장에서 직접 만든 train_one_epoch처럼)
 
     def but(self, name: str, **changes) -> "Recipe":
         """이 단에서 ``changes``만 바꾼 다음 단."""
